@@ -1,0 +1,52 @@
+"""Exceptions and the warning class of pytest-lambda.
+
+Each error also inherits the builtin a user would naturally catch (``ValueError``,
+``LookupError``, ``TypeError``), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ConfigError",
+    "EventBuildError",
+    "InvalidMarkerError",
+    "PytestLambdaError",
+    "PytestLambdaWarning",
+    "UnknownSourceError",
+    "close_matches",
+]
+
+
+class PytestLambdaError(Exception):
+    """Root of every error raised by pytest-lambda."""
+
+
+class ConfigError(PytestLambdaError, ValueError):
+    """A function setting (timeout, memory, seed, ...) is out of AWS's bounds or malformed."""
+
+
+class InvalidMarkerError(ConfigError, TypeError):
+    """A ``@pytest.mark.lambda_*`` marker was given arguments it does not take."""
+
+
+class UnknownSourceError(PytestLambdaError, LookupError):
+    """An event source or variant name that is not registered."""
+
+
+class EventBuildError(PytestLambdaError, ValueError):
+    """An event could not be built from the given parameters."""
+
+
+class PytestLambdaWarning(UserWarning):
+    """Something will not behave as the test probably expects."""
+
+
+def close_matches(word: str, choices: Iterable[str]) -> str:
+    """Return a ``Did you mean: ...?`` sentence, or an empty string when nothing is close."""
+    matches = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    return "Did you mean: " + ", ".join(repr(m) for m in matches) + "?"
