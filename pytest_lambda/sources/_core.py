@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .. import _clock
+from .._names import partition_for
 from ..errors import EventBuildError, UnknownSourceError, close_matches
 from ..limits import SYNC_REQUEST_PAYLOAD_BYTES
 
@@ -74,19 +75,6 @@ SOURCE_MODULES: tuple[str, ...] = (
 
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
-
-
-def partition_for(region: str) -> str:
-    """The AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    return "aws"
 
 
 class BuildContext:
@@ -473,17 +461,29 @@ def finalize(event: Event, *, slug: str, check_size: bool = True) -> Event:
     return result
 
 
-def resolve(source: str, variant: str | None) -> tuple[SourceInfo, str]:
-    """The registered source and variant for ``source``/``variant``, accepting SAM's
-    ``service event`` names (``apigateway``/``aws-proxy``)."""
+def resolve(source: str, variant: str | None) -> tuple[SourceInfo, str, dict[str, Any]]:
+    """The registered source, variant and extra presets for ``source``/``variant``, accepting
+    SAM's ``service event`` names (``apigateway``/``aws-proxy``)."""
     from ._sam import SAM_EVENTS
 
-    if source not in SOURCE_MODULES and variant is not None and (source, variant) in SAM_EVENTS:
+    if variant is not None and (source, variant) in SAM_EVENTS and not (
+        source in SOURCE_MODULES and variant in get(source).variants
+    ):
         sam = SAM_EVENTS[(source, variant)]
-        return get(sam.slug), sam.variant
+        return get(sam.slug), sam.variant, dict(sam.preset)
+    if source not in SOURCE_MODULES and any(service == source for service, _ in SAM_EVENTS):
+        events = sorted(event for service, event in SAM_EVENTS if service == source)
+        hint = close_matches(str(variant), events) if variant is not None else ""
+        raise UnknownSourceError(
+            f"SAM service {source!r} needs one of its events"
+            + (f", not {variant!r}" if variant is not None else "")
+            + ".\n"
+            + (f"{hint}\n" if hint else "")
+            + f"Its events: {', '.join(events)}."
+        )
     info = get(source)
     if variant is None:
-        return info, info.default_variant
+        return info, info.default_variant, {}
     if variant not in info.variants:
         hint = close_matches(variant, info.variants)
         raise UnknownSourceError(
@@ -491,7 +491,7 @@ def resolve(source: str, variant: str | None) -> tuple[SourceInfo, str]:
             + (f"{hint}\n" if hint else "")
             + f"Its variants: {', '.join(info.variants)}."
         )
-    return info, variant
+    return info, variant, {}
 
 
 def build(
@@ -515,9 +515,9 @@ def build(
     instant (the current, possibly frozen, time when ``None``). ``patch`` deep-merges raw AWS
     fields after the event is built. ``ctx`` replaces seed/now/region/account when given.
     """
-    info, variant_name = resolve(source, variant)
+    info, variant_name, preset = resolve(source, variant)
     check_params(info, params)
-    merged = {**info.variants[variant_name], **params}
+    merged = {**info.variants[variant_name], **preset, **params}
     if ctx is None:
         ctx = BuildContext(
             seed=seed, now=now, region=region, account_id=account_id, partition=partition

@@ -1,0 +1,70 @@
+"""pytest-lambda: test AWS Lambda handlers locally, with no Docker, account or network.
+
+Public names are exported lazily (PEP 562), so importing the package is cheap and pulls in
+neither pytest nor faker: the handler's process imports parts of it too.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .context import ClientContext, CognitoIdentity, LambdaContext
+    from .errors import (
+        ConfigError,
+        EventBuildError,
+        InvalidMarkerError,
+        PytestLambdaError,
+        PytestLambdaWarning,
+        UnknownSourceError,
+    )
+    from .sources import BuildContext, event_sources
+    from .sources import build as build_event
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "BuildContext": ("pytest_lambda.sources._core", "BuildContext"),
+    "ClientContext": ("pytest_lambda.context", "ClientContext"),
+    "CognitoIdentity": ("pytest_lambda.context", "CognitoIdentity"),
+    "ConfigError": ("pytest_lambda.errors", "ConfigError"),
+    "EventBuildError": ("pytest_lambda.errors", "EventBuildError"),
+    "InvalidMarkerError": ("pytest_lambda.errors", "InvalidMarkerError"),
+    "LambdaContext": ("pytest_lambda.context", "LambdaContext"),
+    "PytestLambdaError": ("pytest_lambda.errors", "PytestLambdaError"),
+    "PytestLambdaWarning": ("pytest_lambda.errors", "PytestLambdaWarning"),
+    "UnknownSourceError": ("pytest_lambda.errors", "UnknownSourceError"),
+    "build_event": ("pytest_lambda.sources._core", "build"),
+    "event_sources": ("pytest_lambda.sources", "event_sources"),
+}
+
+__all__ = [
+    "BuildContext",
+    "ClientContext",
+    "CognitoIdentity",
+    "ConfigError",
+    "EventBuildError",
+    "InvalidMarkerError",
+    "LambdaContext",
+    "PytestLambdaError",
+    "PytestLambdaWarning",
+    "UnknownSourceError",
+    "__version__",
+    "build_event",
+    "event_sources",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'pytest_lambda' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

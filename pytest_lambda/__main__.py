@@ -1,0 +1,7 @@
+"""``python -m pytest_lambda``: the same as the ``pytest-lambda`` command."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

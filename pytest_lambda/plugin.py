@@ -1,0 +1,146 @@
+"""The pytest plugin (entry point ``pytest11: lambda``): options, markers and fixtures.
+
+Thin on purpose: each fixture builds a library object. Heavy libraries (faker, moto, boto3)
+are imported only when a fixture needs them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .config import SETTINGS, Setting
+from .context import LambdaContext
+from .errors import ConfigError, InvalidMarkerError
+
+__all__ = ["EventFactory", "lambda_context", "lambda_event"]
+
+_SESSION_KEY = pytest.StashKey[dict[str, Any]]()
+
+_MARKERS = {
+    "lambda_timeout": (
+        "lambda_timeout(seconds): the function timeout for this test (1-900 s); overrides "
+        "--lambda-timeout and the lambda_timeout ini key."
+    ),
+    "lambda_memory": (
+        "lambda_memory(mb): the function memory for this test (128-10240 MB); overrides "
+        "--lambda-memory and the lambda_memory ini key."
+    ),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lambda", "AWS Lambda (pytest-lambda)")
+    for setting in SETTINGS.values():
+        group.addoption(setting.option, dest=setting.ini, default=None, help=setting.help)
+        parser.addini(setting.ini, setting.help, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in _MARKERS.items():
+        config.addinivalue_line("markers", text)
+    # Resolve command line and ini once, so a bad value fails the run at start-up.
+    config.stash[_SESSION_KEY] = {
+        name: _session_value(config, setting) for name, setting in SETTINGS.items()
+    }
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    values = config.stash[_SESSION_KEY]
+    return f"lambda: seed={values['seed']} timeout={values['timeout']:g}s memory={values['memory']}MB"
+
+
+def _session_value(config: pytest.Config, setting: Setting) -> Any:
+    value = config.getoption(setting.ini)
+    if value is not None:
+        return setting.parse(value, f"from {setting.option}")
+    value = config.getini(setting.ini)
+    if value not in (None, ""):
+        return setting.parse(value, f"from ini {setting.ini}")
+    return setting.default
+
+
+def resolve(node: pytest.Item, name: str) -> Any:
+    """A setting for one test: its marker, else the session value (command line > ini >
+    default)."""
+    setting = SETTINGS[name]
+    if setting.marker is not None:
+        marker = node.get_closest_marker(setting.marker)
+        if marker is not None:
+            where = f"from @pytest.mark.{setting.marker} on {node.nodeid}"
+            if len(marker.args) != 1 or marker.kwargs:
+                raise InvalidMarkerError(
+                    f"@pytest.mark.{setting.marker} takes exactly one positional value, got "
+                    f"args={marker.args!r} kwargs={marker.kwargs!r} (on {node.nodeid})."
+                )
+            return setting.parse(marker.args[0], where)
+    return node.config.stash[_SESSION_KEY][name]
+
+
+class EventFactory:
+    """Builds events for one test: ``factory("sqs", body="hi")``.
+
+    Each call gets its own seed, derived from the test's id and the base seed, so a test sees
+    the same events on every run while two events in one test have different ids. ``now`` is
+    read at each call, so ``freeze_time`` and time-machine apply.
+    """
+
+    def __init__(self, base_seed: int, test_id: str) -> None:
+        self._seeds = random.Random(f"{base_seed}:{test_id}")
+
+    def __call__(self, source: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
+        from .sources import build
+
+        seed = params.pop("seed", None)
+        next_seed = self._seeds.getrandbits(63)
+        return build(source, variant, seed=next_seed if seed is None else seed, **params)
+
+
+def _base_seed(request: pytest.FixtureRequest) -> int:
+    if "faker_seed" in request.fixturenames:
+        from .config import parse_seed
+
+        return parse_seed(request.getfixturevalue("faker_seed"), "from the faker_seed fixture")
+    return int(resolve(request.node, "seed"))
+
+
+@pytest.fixture
+def lambda_event(request: pytest.FixtureRequest) -> EventFactory:
+    """Build realistic AWS Lambda events: ``lambda_event("s3", "put", key="cats/tom.jpg")``.
+
+    Arguments are those of ``pytest_lambda.build_event``: the source slug (or SAM's service
+    name), an optional variant, the source's parameters, and ``patch=``, ``now=``, ``seed=``,
+    ``region=``, ``account_id=``. Seeded per test from ``--lambda-seed`` (or faker's
+    ``faker_seed``), so events are reproducible.
+    """
+    return EventFactory(_base_seed(request), request.node.nodeid)
+
+
+@pytest.fixture
+def lambda_context(request: pytest.FixtureRequest) -> Callable[..., LambdaContext]:
+    """Make a ``LambdaContext`` like the one the Python runtime passes to a handler.
+
+    ``lambda_context()`` uses the test's timeout and memory (markers, options, ini);
+    keyword arguments override any attribute: ``lambda_context(function_name="resize")``.
+    The remaining time counts down from the moment it is called.
+    """
+    timeout = resolve(request.node, "timeout")
+    memory = resolve(request.node, "memory")
+    ids = random.Random(f"context:{_base_seed(request)}:{request.node.nodeid}")
+
+    def make(**overrides: Any) -> LambdaContext:
+        overrides.setdefault("timeout", timeout)
+        overrides.setdefault("memory_limit_in_mb", memory)
+        if "aws_request_id" not in overrides:
+            import uuid
+
+            overrides["aws_request_id"] = str(uuid.UUID(int=ids.getrandbits(128), version=4))
+        try:
+            return LambdaContext(**overrides)
+        except TypeError as exc:
+            raise ConfigError(f"lambda_context(): {exc}") from None
+
+    return make
