@@ -130,21 +130,6 @@ class LambdaContext:
     keeps counting under ``freeze_time``.
     """
 
-    __slots__ = [
-        "_deadline_monotonic",
-        "_epoch_deadline_time_in_ms",
-        "aws_request_id",
-        "client_context",
-        "function_name",
-        "function_version",
-        "identity",
-        "invoked_function_arn",
-        "log_group_name",
-        "log_stream_name",
-        "memory_limit_in_mb",
-        "tenant_id",
-    ]
-
     def __init__(
         self,
         *,

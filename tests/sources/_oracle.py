@@ -1,0 +1,85 @@
+"""Powertools for AWS Lambda as an independent check of event shapes.
+
+Each source maps to the Powertools parser model(s) that must accept it and the event data
+class whose properties must all read back without error. Powertools has no CloudFront
+(Lambda@Edge) model; that source is checked field by field in its own tests.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable
+from typing import Any
+
+from aws_lambda_powertools.utilities import data_classes as dc
+from aws_lambda_powertools.utilities.data_classes.common import DictWrapper
+from aws_lambda_powertools.utilities.parser import models as m
+
+PARSER_MODELS: dict[str, Any] = {
+    "alb": m.AlbModel,
+    "apigw_http": m.APIGatewayProxyEventV2Model,
+    "apigw_rest": m.APIGatewayProxyEventModel,
+    "cloudformation_custom_resource": {
+        "create": m.CloudFormationCustomResourceCreateModel,
+        "update": m.CloudFormationCustomResourceUpdateModel,
+        "delete": m.CloudFormationCustomResourceDeleteModel,
+    },
+    "cloudfront": None,
+    "cloudwatch_logs": m.CloudWatchLogsModel,
+    "dynamodb_stream": m.DynamoDBStreamModel,
+    "eventbridge": m.EventBridgeModel,
+    "function_url": m.LambdaFunctionUrlModel,
+    "kinesis": m.KinesisDataStreamModel,
+    "s3": m.S3Model,
+    "scheduled": m.EventBridgeModel,
+    "ses": m.SesModel,
+    "sns": m.SnsModel,
+    "sqs": m.SqsModel,
+}
+
+DATA_CLASSES: dict[str, Any] = {
+    "alb": dc.ALBEvent,
+    "apigw_http": dc.APIGatewayProxyEventV2,
+    "apigw_rest": dc.APIGatewayProxyEvent,
+    "cloudformation_custom_resource": dc.CloudFormationCustomResourceEvent,
+    "cloudfront": None,
+    "cloudwatch_logs": dc.CloudWatchLogsEvent,
+    "dynamodb_stream": dc.DynamoDBStreamEvent,
+    "eventbridge": dc.EventBridgeEvent,
+    "function_url": dc.LambdaFunctionUrlEvent,
+    "kinesis": dc.KinesisStreamEvent,
+    "s3": dc.S3Event,
+    "scheduled": dc.EventBridgeEvent,
+    "ses": dc.SESEvent,
+    "sns": dc.SNSEvent,
+    "sqs": dc.SQSEvent,
+}
+
+# Properties that decode the body as JSON (raise by design when the body is not JSON) or that
+# re-wrap the whole event.
+_SKIP = {"json_body", "raw_event", "decoded_body", "raw_body"}
+
+
+def parser_model(slug: str, variant: str) -> Any:
+    model = PARSER_MODELS[slug]
+    return model.get(variant) if isinstance(model, dict) else model
+
+
+def read_all(obj: Any, depth: int = 0, seen: set[int] | None = None) -> int:
+    """Read every property of a Powertools data class, recursively; returns how many were
+    read. Any property that raises fails the caller's test."""
+    seen = set() if seen is None else seen
+    if depth > 6 or id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    count = 0
+    if isinstance(obj, DictWrapper):
+        for name, attr in inspect.getmembers(type(obj)):
+            if name.startswith("_") or name in _SKIP or not isinstance(attr, property):
+                continue
+            value = getattr(obj, name)
+            count += 1 + read_all(value, depth + 1, seen)
+    elif isinstance(obj, Iterable) and not isinstance(obj, (str, bytes, dict)):
+        for item in obj:
+            count += read_all(item, depth + 1, seen)
+    return count
