@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Sequence
@@ -102,43 +101,81 @@ def _convert(flag: str, kind: Kind, raw: Any) -> Any:
     return raw
 
 
-def _add_param(parser: argparse.ArgumentParser, name: str, hint: Any, flags: list[str]) -> None:
+def _add_param(parser: argparse._ActionsContainer, name: str, hint: Any, flags: list[str]) -> None:
     kind, choices = _kind(hint)
     dest = f"param__{name}"
     help_type = _core._type_name(hint)
     if kind == "bool":
-        parser.add_argument(*flags, dest=dest, action=argparse.BooleanOptionalAction,
-                            default=argparse.SUPPRESS, help=f"({help_type})")
+        parser.add_argument(
+            *flags,
+            dest=dest,
+            action=argparse.BooleanOptionalAction,
+            default=argparse.SUPPRESS,
+            help=f"({help_type})",
+        )
     elif kind == "choice":
-        parser.add_argument(*flags, dest=dest, choices=choices, default=argparse.SUPPRESS,
-                            metavar="{" + ",".join(map(str, choices)) + "}")
+        parser.add_argument(
+            *flags,
+            dest=dest,
+            choices=choices,
+            default=argparse.SUPPRESS,
+            metavar="{" + ",".join(map(str, choices)) + "}",
+        )
     elif kind == "strlist":
-        parser.add_argument(*flags, dest=dest, nargs="+", default=argparse.SUPPRESS,
-                            metavar="VALUE", help=f"({help_type}; several values or a JSON array)")
+        parser.add_argument(
+            *flags,
+            dest=dest,
+            nargs="+",
+            default=argparse.SUPPRESS,
+            metavar="VALUE",
+            help=f"({help_type}; several values or a JSON array)",
+        )
     else:
         convert: Any = {"int": int, "float": float}.get(kind, str)
-        parser.add_argument(*flags, dest=dest, type=convert, default=argparse.SUPPRESS,
-                            metavar="JSON" if kind == "json" else kind.upper(),
-                            help=f"({help_type})")
+        parser.add_argument(
+            *flags,
+            dest=dest,
+            type=convert,
+            default=argparse.SUPPRESS,
+            metavar="JSON" if kind == "json" else kind.upper(),
+            help=f"({help_type})",
+        )
 
 
 def _event_parser(info: _core.SourceInfo, variant: str, sam_options: dict[str, str]) -> _Parser:
     prog = f"{PROG} event {info.slug} {variant}"
-    parser = _Parser(prog=prog, description=info.summary, allow_abbrev=False,
-                     epilog=f"AWS docs: {info.doc}")
+    parser = _Parser(
+        prog=prog, description=info.summary, allow_abbrev=False, epilog=f"AWS docs: {info.doc}"
+    )
     common = parser.add_argument_group("common options")
-    common.add_argument("--seed", type=int, default=None,
-                        help="seed for ids and values (default: random)")
-    common.add_argument("--now", default=None, metavar="ISO8601",
-                        help="the event's instant, e.g. 2024-01-01T00:00:00Z (default: now)")
+    common.add_argument(
+        "--seed", type=int, default=None, help="seed for ids and values (default: random)"
+    )
+    common.add_argument(
+        "--now",
+        default=None,
+        metavar="ISO8601",
+        help="the event's instant, e.g. 2024-01-01T00:00:00Z (default: now)",
+    )
     common.add_argument("--region", default="us-east-1")
     common.add_argument("--account-id", dest="account_id", default="123456789012")
     common.add_argument("--partition", default=None, help="default: from the region")
-    common.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
-                        help="set a field after building: Records[0].body='\"x\"' (VALUE is JSON "
-                        "when it parses, else text); repeatable")
-    common.add_argument("-o", "--output", default=None, metavar="FILE",
-                        help="write to FILE (only if the event builds) instead of stdout")
+    common.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="set a field after building: Records[0].body='\"x\"' (VALUE is JSON "
+        "when it parses, else text); repeatable",
+    )
+    common.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="write to FILE (only if the event builds) instead of stdout",
+    )
     common.add_argument("--compact", action="store_true", help="one line of JSON")
     params = parser.add_argument_group(f"{info.slug} parameters")
     for name in info.parameters:
@@ -191,7 +228,26 @@ def _list_sources(out: typing.TextIO) -> None:
         out.write(f"  {row[3]}\n")
 
 
+def markdown_table() -> str:
+    """The event source table of README.md: source, variants, SAM names, AWS docs."""
+    lines = [
+        "| source | variants (default first) | SAM `service event` | AWS docs |",
+        "|---|---|---|---|",
+    ]
+    for slug, info in _core.registry().items():
+        variants = ", ".join(f"`{v}`" for v in info.variants)
+        sam = ", ".join(f"`{n}`" for v in info.variants for n in sam_names(slug, v)) or "-"
+        lines.append(f"| `{slug}` | {variants} | {sam} | [{_doc_label(info.doc)}]({info.doc}) |")
+    return "\n".join(lines) + "\n"
+
+
+def _doc_label(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1].split("#")[0].removesuffix(".html")
+
+
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -215,8 +271,11 @@ def _cmd_event(argv: list[str]) -> int:
         )
         return 0
     if argv[0] == "--list":
+        if argv[1:] == ["--markdown"]:
+            sys.stdout.write(markdown_table())
+            return 0
         if len(argv) > 1:
-            raise UsageError(f"{PROG} event: error: --list takes no other arguments.")
+            raise UsageError(f"{PROG} event: error: --list takes only --markdown.")
         _list_sources(sys.stdout)
         return 0
     source, rest = argv[0], argv[1:]
@@ -239,7 +298,7 @@ def _cmd_event(argv: list[str]) -> int:
             + ", ".join(f"--{n.replace('_', '-')}" for n in info.parameters)
             + f"\nRun '{PROG} event {info.slug} --help' for details."
         )
-    params = {k[len("param__"):]: v for k, v in vars(args).items() if k.startswith("param__")}
+    params = {k[len("param__") :]: v for k, v in vars(args).items() if k.startswith("param__")}
     for name, raw in params.items():
         hint = info.hints.get(name, Any)
         kind, _ = _kind(hint)
@@ -247,6 +306,10 @@ def _cmd_event(argv: list[str]) -> int:
         if kind == "strlist" and len(raw) == 1 and _core._matches(raw[0], hint):
             value = raw[0]  # one value where a plain string is allowed
         params[name] = value
+    path = params.get("path")
+    if sam_options and isinstance(path, str) and not path.startswith("/"):
+        # SAM's templates put the "/" in front of --path (its default is path/to/resource).
+        params["path"] = "/" + path
     sets = [_parse_set(item) for item in args.sets]
     event = _core.build(
         info.slug,
@@ -259,8 +322,11 @@ def _cmd_event(argv: list[str]) -> int:
         patch=dict(sets) if sets else None,
         **{**preset, **params},
     )
-    text = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) if args.compact
-            else json.dumps(event, ensure_ascii=False, indent=2)) + "\n"
+    text = (
+        json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        if args.compact
+        else json.dumps(event, ensure_ascii=False, indent=2)
+    ) + "\n"
     if args.output:
         _write_atomic(Path(args.output), text)
     else:
@@ -282,16 +348,22 @@ def canonical_events() -> dict[str, str]:
 
 
 def _cmd_sync(argv: list[str]) -> int:
-    parser = _Parser(prog=f"{PROG} sync", description=(
-        "Write the canonical sample events, DIR/<source>/<variant>.json, built with seed "
-        f"{SYNC_SEED} at {SYNC_NOW.isoformat()}. With --check, write nothing and exit 1 if "
-        "any file is missing, stale or unknown."))
+    parser = _Parser(
+        prog=f"{PROG} sync",
+        description=(
+            "Write the canonical sample events, DIR/<source>/<variant>.json, built with seed "
+            f"{SYNC_SEED} at {SYNC_NOW.isoformat()}. With --check, write nothing and exit 1 if "
+            "any file is missing, stale or unknown."
+        ),
+    )
     parser.add_argument("dir", type=Path)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     root: Path = args.dir
     wanted = canonical_events()
-    present = {p.relative_to(root).as_posix() for p in root.glob("*/*.json")} if root.is_dir() else set()
+    present = (
+        {p.relative_to(root).as_posix() for p in root.glob("*/*.json")} if root.is_dir() else set()
+    )
     problems: list[str] = []
     for name, text in wanted.items():
         path = root / name
@@ -299,7 +371,9 @@ def _cmd_sync(argv: list[str]) -> int:
             problems.append(f"{path}: missing")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{path}: out of date")
-    problems += [f"{root / name}: no such source or variant" for name in sorted(present - set(wanted))]
+    problems += [
+        f"{root / name}: no such source or variant" for name in sorted(present - set(wanted))
+    ]
     if args.check:
         for line in problems:
             sys.stderr.write(line + "\n")

@@ -64,7 +64,9 @@ def parse_seed(value: object, where: str) -> int:
     try:
         seed = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise ConfigError(f"Invalid seed {value!r} {where}: expected a whole number >= 0.") from None
+        raise ConfigError(
+            f"Invalid seed {value!r} {where}: expected a whole number >= 0."
+        ) from None
     if seed < 0:
         raise ConfigError(f"Invalid seed {value!r} {where}: expected a whole number >= 0.")
     return seed
@@ -85,15 +87,30 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {
     "timeout": Setting(
-        "timeout", "--lambda-timeout", "lambda_timeout", "lambda_timeout", parse_timeout,
-        TIMEOUT_S[2], f"function timeout in seconds (AWS default {TIMEOUT_S[2]})",
+        "timeout",
+        "--lambda-timeout",
+        "lambda_timeout",
+        "lambda_timeout",
+        parse_timeout,
+        TIMEOUT_S[2],
+        f"function timeout in seconds (AWS default {TIMEOUT_S[2]})",
     ),
     "memory": Setting(
-        "memory", "--lambda-memory", "lambda_memory", "lambda_memory", parse_memory,
-        MEMORY_MB[2], f"function memory in MB (AWS default {MEMORY_MB[2]})",
+        "memory",
+        "--lambda-memory",
+        "lambda_memory",
+        "lambda_memory",
+        parse_memory,
+        MEMORY_MB[2],
+        f"function memory in MB (AWS default {MEMORY_MB[2]})",
     ),
     "seed": Setting(
-        "seed", "--lambda-seed", "lambda_seed", None, parse_seed, 0,
+        "seed",
+        "--lambda-seed",
+        "lambda_seed",
+        None,
+        parse_seed,
+        0,
         "base seed for generated events and ids (default 0; each test derives its own)",
     ),
 }

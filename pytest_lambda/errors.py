@@ -6,7 +6,6 @@ Each error also inherits the builtin a user would naturally catch (``ValueError`
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -46,6 +45,8 @@ class PytestLambdaWarning(UserWarning):
 
 def close_matches(word: str, choices: Iterable[str]) -> str:
     """Return a ``Did you mean: ...?`` sentence, or an empty string when nothing is close."""
+    import difflib
+
     matches = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     if not matches:
         return ""

@@ -50,12 +50,30 @@ MEMORY_MB = (128, 10_240, 128)
 EPHEMERAL_STORAGE_MB = (512, 10_240, 512)
 
 LIMITS: tuple[Limit, ...] = (
-    Limit("sync request/response payload", SYNC_REQUEST_PAYLOAD_BYTES, "bytes", "enforced",
-          INVOKE_API_URL, "2026-11-22"),
-    Limit("async request payload", ASYNC_REQUEST_PAYLOAD_BYTES, "bytes", "enforced",
-          INVOKE_API_URL, "2026-11-22"),
+    Limit(
+        "sync request/response payload",
+        SYNC_REQUEST_PAYLOAD_BYTES,
+        "bytes",
+        "enforced",
+        INVOKE_API_URL,
+        "2026-11-22",
+    ),
+    Limit(
+        "async request payload",
+        ASYNC_REQUEST_PAYLOAD_BYTES,
+        "bytes",
+        "enforced",
+        INVOKE_API_URL,
+        "2026-11-22",
+    ),
     Limit("timeout", TIMEOUT_S[1], "s", "enforced", QUOTAS_URL, "2026-11-22"),
     Limit("memory", MEMORY_MB[1], "MB", "enforced", QUOTAS_URL, "2026-11-22"),
-    Limit("ephemeral storage (/tmp)", EPHEMERAL_STORAGE_MB[1], "MB", "enforced", QUOTAS_URL,
-          "2026-11-22"),
+    Limit(
+        "ephemeral storage (/tmp)",
+        EPHEMERAL_STORAGE_MB[1],
+        "MB",
+        "enforced",
+        QUOTAS_URL,
+        "2026-11-22",
+    ),
 )

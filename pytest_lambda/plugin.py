@@ -40,7 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for name, text in _MARKERS.items():
+    for text in _MARKERS.values():
         config.addinivalue_line("markers", text)
     # Resolve command line and ini once, so a bad value fails the run at start-up.
     config.stash[_SESSION_KEY] = {
@@ -50,7 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     values = config.stash[_SESSION_KEY]
-    return f"lambda: seed={values['seed']} timeout={values['timeout']:g}s memory={values['memory']}MB"
+    return (
+        f"lambda: seed={values['seed']} timeout={values['timeout']:g}s memory={values['memory']}MB"
+    )
 
 
 def _session_value(config: pytest.Config, setting: Setting) -> Any:
@@ -91,7 +93,7 @@ class EventFactory:
     def __init__(self, base_seed: int, test_id: str) -> None:
         self._seeds = random.Random(f"{base_seed}:{test_id}")
 
-    def __call__(self, source: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
+    def __call__(self, source: str, variant: str | None = None, /, **params: Any) -> dict[str, Any]:
         from .sources import build
 
         seed = params.pop("seed", None)

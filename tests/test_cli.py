@@ -21,8 +21,9 @@ def run(capsys, *argv):
 
 
 def test_event_prints_json_with_a_json_body_escaped(capsys):
-    code, out, err = run(capsys, "event", "sqs", "--body", '{"id": 1, "q": "a \\"quote\\""}',
-                         "--seed", "1")
+    code, out, err = run(
+        capsys, "event", "sqs", "--body", '{"id": 1, "q": "a \\"quote\\""}', "--seed", "1"
+    )
     assert code == 0 and err == ""
     record = json.loads(out)["Records"][0]
     assert record["body"] == '{"id": 1, "q": "a \\"quote\\""}'
@@ -38,8 +39,21 @@ def test_same_seed_same_output(capsys):
 
 
 def test_flags_are_typed_from_the_builder_signature(capsys):
-    code, out, _ = run(capsys, "event", "sqs", "fifo", "--records", "3", "--queue-name", "jobs",
-                       "--message-attributes", '{"n": 1}', "--no-fifo", "--seed", "1")
+    code, out, _ = run(
+        capsys,
+        "event",
+        "sqs",
+        "fifo",
+        "--records",
+        "3",
+        "--queue-name",
+        "jobs",
+        "--message-attributes",
+        '{"n": 1}',
+        "--no-fifo",
+        "--seed",
+        "1",
+    )
     assert code == 0
     records = json.loads(out)["Records"]
     assert len(records) == 3
@@ -53,7 +67,10 @@ def test_list_shows_every_source_variant_and_sam_name(capsys):
     assert code == 0
     for slug, info in registry().items():
         for variant in info.variants:
-            assert any(line.split()[:2] == [slug, variant] for line in out.splitlines()), (slug, variant)
+            assert any(line.split()[:2] == [slug, variant] for line in out.splitlines()), (
+                slug,
+                variant,
+            )
     assert "apigateway aws-proxy" in out and "sqs receive-message" in out
 
 
@@ -65,23 +82,69 @@ def test_every_sam_pair_answers(capsys, service, event):
 
 
 def test_sam_option_names_apply(capsys):
-    code, out, _ = run(capsys, "event", "s3", "put", "--bucket", "b-1", "--key", "a b", "--region",
-                       "eu-west-1", "--partition", "aws", "--seed", "1")
+    code, out, _ = run(
+        capsys,
+        "event",
+        "s3",
+        "put",
+        "--bucket",
+        "b-1",
+        "--key",
+        "a b",
+        "--region",
+        "eu-west-1",
+        "--partition",
+        "aws",
+        "--seed",
+        "1",
+    )
     record = json.loads(out)["Records"][0]
     assert (record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]) == ("b-1", "a+b")
     assert record["awsRegion"] == "eu-west-1"
-    code, out, _ = run(capsys, "event", "sqs", "receive-message", "--queue-name", "q1",
-                       "--account-id", "111122223333", "--seed", "1")
-    assert json.loads(out)["Records"][0]["eventSourceARN"] == "arn:aws:sqs:us-east-1:111122223333:q1"
-    code, out, _ = run(capsys, "event", "apigateway", "aws-proxy", "--querystringparameters",
-                       '{"foo": "bar"}', "--method", "PUT", "--seed", "1")
+    code, out, _ = run(
+        capsys,
+        "event",
+        "sqs",
+        "receive-message",
+        "--queue-name",
+        "q1",
+        "--account-id",
+        "111122223333",
+        "--seed",
+        "1",
+    )
+    assert (
+        json.loads(out)["Records"][0]["eventSourceARN"] == "arn:aws:sqs:us-east-1:111122223333:q1"
+    )
+    code, out, _ = run(
+        capsys,
+        "event",
+        "apigateway",
+        "aws-proxy",
+        "--querystringparameters",
+        '{"foo": "bar"}',
+        "--method",
+        "PUT",
+        "--seed",
+        "1",
+    )
+    assert code == 0
     event = json.loads(out)
     assert event["queryStringParameters"] == {"foo": "bar"} and event["httpMethod"] == "PUT"
 
 
 def test_set_overrides_fields(capsys):
-    code, out, _ = run(capsys, "event", "sqs", "--set", "Records[0].awsRegion=eu-west-1",
-                       "--set", "Records.0.attributes.ApproximateReceiveCount=\"9\"", "--seed", "1")
+    _, out, _ = run(
+        capsys,
+        "event",
+        "sqs",
+        "--set",
+        "Records[0].awsRegion=eu-west-1",
+        "--set",
+        'Records.0.attributes.ApproximateReceiveCount="9"',
+        "--seed",
+        "1",
+    )
     record = json.loads(out)["Records"][0]
     assert record["awsRegion"] == "eu-west-1"
     assert record["attributes"]["ApproximateReceiveCount"] == "9"
@@ -139,12 +202,20 @@ def test_sync_writes_then_checks_then_detects_drift(capsys, tmp_path):
 
 
 def test_python_dash_m_and_help():
-    result = subprocess.run([sys.executable, "-m", "pytest_lambda", "event", "sqs", "--seed", "1"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_lambda", "event", "sqs", "--seed", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["Records"][0]["eventSource"] == "aws:sqs"
-    result = subprocess.run([sys.executable, "-m", "pytest_lambda", "event", "s3", "--help"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest_lambda", "event", "s3", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0 and "--bucket" in result.stdout and "--key" in result.stdout
 
 

@@ -11,8 +11,13 @@ from pytest_lambda import ClientContext, CognitoIdentity, LambdaContext
 
 
 def test_attributes_have_the_runtime_types():
-    ctx = LambdaContext(function_name="resize", memory_limit_in_mb=256, timeout=10,
-                        region="eu-west-1", account_id="111122223333")
+    ctx = LambdaContext(
+        function_name="resize",
+        memory_limit_in_mb=256,
+        timeout=10,
+        region="eu-west-1",
+        account_id="111122223333",
+    )
     assert ctx.memory_limit_in_mb == "256"  # a string in the real runtime
     assert ctx.function_version == "$LATEST"
     assert ctx.invoked_function_arn == "arn:aws:lambda:eu-west-1:111122223333:function:resize"
@@ -79,11 +84,14 @@ def test_attributes_can_be_set_as_on_the_runtime_class_but_identity_is_slotted()
         ctx.identity.extra = 1  # CognitoIdentity does
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"timeout": 0}, "positive number"),
-    ({"timeout": True}, "positive number"),
-    ({"memory_limit_in_mb": "lots"}, "whole number of MB"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "positive number"),
+        ({"timeout": True}, "positive number"),
+        ({"memory_limit_in_mb": "lots"}, "whole number of MB"),
+    ],
+)
 def test_bad_values_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         LambdaContext(**kwargs)

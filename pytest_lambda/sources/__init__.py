@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from ._core import BuildContext, Event, SourceInfo, build, event_source, get, registry
 
-__all__ = ["BuildContext", "Event", "SourceInfo", "build", "event_source", "event_sources", "get",
-           "registry"]
+__all__ = [
+    "BuildContext",
+    "Event",
+    "SourceInfo",
+    "build",
+    "event_source",
+    "event_sources",
+    "get",
+    "registry",
+]
 
 
 def event_sources() -> dict[str, tuple[str, ...]]:

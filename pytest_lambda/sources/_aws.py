@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from typing import Any
 
 __all__ = [
@@ -79,8 +78,10 @@ def rfc2822(dt: datetime) -> str:
 
 
 def http_date(dt: datetime) -> str:
-    """``Mon, 01 Jan 2024 00:00:00 GMT``: HTTP ``Date``/``Last-Modified`` headers."""
-    return format_datetime(dt.astimezone(timezone.utc), usegmt=True)
+    """``Mon, 01 Jan 2024 00:00:00 GMT``: HTTP ``Date``/``Last-Modified`` headers (RFC 9110)."""
+    dt = dt.astimezone(timezone.utc)
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[dt.weekday()]
+    return f"{day}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year} {dt:%H:%M:%S} GMT"
 
 
 def to_bytes(value: str | bytes) -> bytes:

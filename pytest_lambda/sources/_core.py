@@ -250,7 +250,9 @@ def event_source(
             raise RuntimeError(f"{builder.__qualname__}: the first parameter must be the context")
         for name, param in params.items():
             if param.kind is not inspect.Parameter.KEYWORD_ONLY:
-                raise RuntimeError(f"{builder.__qualname__}: parameter {name!r} must be keyword-only")
+                raise RuntimeError(
+                    f"{builder.__qualname__}: parameter {name!r} must be keyword-only"
+                )
             if param.default is inspect.Parameter.empty:
                 raise RuntimeError(f"{builder.__qualname__}: parameter {name!r} needs a default")
         hints = typing.get_type_hints(builder)
@@ -324,9 +326,11 @@ def _matches(value: Any, hint: Any) -> bool:
         return isinstance(value, hint)
     args = typing.get_args(hint)
     if origin in (dict, collections.abc.Mapping):
-        return isinstance(value, collections.abc.Mapping) and all(
-            isinstance(k, str) for k in value
-        ) and (not args or all(_matches(v, args[1]) for v in value.values()))
+        return (
+            isinstance(value, collections.abc.Mapping)
+            and all(isinstance(k, str) for k in value)
+            and (not args or all(_matches(v, args[1]) for v in value.values()))
+        )
     if origin in (list, tuple, collections.abc.Sequence):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
             return False
@@ -452,8 +456,9 @@ def finalize(event: Event, *, slug: str, check_size: bool = True) -> Event:
         size = len(text.encode())
         if size > SYNC_REQUEST_PAYLOAD_BYTES:
             raise EventBuildError(
-                f"The {slug!r} event is {size:,} bytes, over Lambda's {SYNC_REQUEST_PAYLOAD_BYTES:,}-"
-                "byte synchronous invocation payload limit, so no event source could deliver it. "
+                f"The {slug!r} event is {size:,} bytes, over Lambda's "
+                f"{SYNC_REQUEST_PAYLOAD_BYTES:,}-byte synchronous invocation payload limit, "
+                "so no event source could deliver it. "
                 "Fix: make it smaller, or pass check_size=False to build it anyway "
                 "(e.g. to test RequestEntityTooLargeException)."
             )
@@ -466,8 +471,10 @@ def resolve(source: str, variant: str | None) -> tuple[SourceInfo, str, dict[str
     SAM's ``service event`` names (``apigateway``/``aws-proxy``)."""
     from ._sam import SAM_EVENTS
 
-    if variant is not None and (source, variant) in SAM_EVENTS and not (
-        source in SOURCE_MODULES and variant in get(source).variants
+    if (
+        variant is not None
+        and (source, variant) in SAM_EVENTS
+        and not (source in SOURCE_MODULES and variant in get(source).variants)
     ):
         sam = SAM_EVENTS[(source, variant)]
         return get(sam.slug), sam.variant, dict(sam.preset)
@@ -497,6 +504,7 @@ def resolve(source: str, variant: str | None) -> tuple[SourceInfo, str, dict[str
 def build(
     source: str,
     variant: str | None = None,
+    /,
     *,
     seed: int | None = None,
     now: datetime | None = None,

@@ -8,6 +8,8 @@ every event. SAM's list: reference/peers.md section 3 (SAM CLI 1.170.0, ``event-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 __all__ = ["SAM_EVENTS", "SamEvent", "sam_names"]
@@ -17,18 +19,21 @@ class SamEvent(NamedTuple):
     slug: str
     variant: str
     options: dict[str, str]  # SAM option name (without --) -> our parameter name
-    preset: dict[str, Any] = {}
+    preset: Mapping[str, Any] = MappingProxyType({})
 
 
 _API = {"body": "body", "stage": "stage", "method": "method", "path": "path"}
 
 SAM_EVENTS: dict[tuple[str, str], SamEvent] = {
     ("alb", "request"): SamEvent(
-        "alb", "default", {"body": "body", "method": "method", "path": "path"},
+        "alb",
+        "default",
+        {"body": "body", "method": "method", "path": "path"},
         {"method": "POST", "body": {"test": "body"}, "path": "/path/to/resource"},
     ),
     ("apigateway", "aws-proxy"): SamEvent(
-        "apigw_rest", "post_json",
+        "apigw_rest",
+        "post_json",
         {**_API, "resource": "resource", "querystringparameters": "query"},
     ),
     ("apigateway", "http-api-proxy"): SamEvent("apigw_http", "post_json", dict(_API)),
@@ -39,7 +44,8 @@ SAM_EVENTS: dict[tuple[str, str], SamEvent] = {
     ("cloudwatch", "scheduled-event"): SamEvent("scheduled", "default", {"rule": "rule"}),
     ("dynamodb", "update"): SamEvent("dynamodb_stream", "default", {"table": "table"}),
     ("kinesis", "get-records"): SamEvent(
-        "kinesis", "default",
+        "kinesis",
+        "default",
         {"sequence": "sequence_number", "data": "data", "partition-key": "partition_key"},
     ),
     ("s3", "delete"): SamEvent("s3", "delete", {"bucket": "bucket", "key": "key"}),

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal
 from typing import Any, Literal
 
 from ..errors import EventBuildError
@@ -31,10 +31,17 @@ _MAX_EXPONENT = 125
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 StreamViewType = Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
 _CYCLE: tuple[EventName, ...] = ("INSERT", "MODIFY", "REMOVE")
+_Part = tuple[dict[str, Any], int]  # a marshalled image and its item_size
 # The item of SAM's `dynamodb update` sample, whose SizeBytes (26, 59, 38) item_size reproduces.
 _DEFAULT_KEYS: dict[str, Any] = {"Id": 101}
 _DEFAULT_OLD: dict[str, Any] = {"Message": "New item!", "Id": 101}
 _DEFAULT_NEW: dict[str, Any] = {"Message": "This item has changed", "Id": 101}
+
+
+def _normalize(number: Decimal) -> Decimal:
+    """``number`` without trailing zeros, never rounded (the default context would round to
+    28 digits)."""
+    return number.normalize(Context(prec=max(len(number.as_tuple().digits), 1)))
 
 
 def _number(value: int | float | Decimal, path: str) -> str:
@@ -47,7 +54,7 @@ def _number(value: int | float | Decimal, path: str) -> str:
         )
     if not number:
         return "0"
-    number = number.normalize()
+    number = _normalize(number)
     digits = len(number.as_tuple().digits)
     if digits > _MAX_DIGITS or not _MIN_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
         raise EventBuildError(
@@ -151,7 +158,8 @@ def _value_size(attr: Mapping[str, Any]) -> int:
 
 
 def _number_size(text: str) -> int:
-    digits = len(Decimal(text).normalize().as_tuple().digits) if Decimal(text) else 1
+    number = Decimal(text)
+    digits = len(_normalize(number).as_tuple().digits) if number else 1
     return math.ceil(digits / 2) + 1
 
 
@@ -176,9 +184,14 @@ def _keys_and_images(
             return dict(_DEFAULT_KEYS), dict(_DEFAULT_NEW), dict(_DEFAULT_OLD)
         new_image = {**keys, "Message": _DEFAULT_NEW["Message"]}
         old_image = {**keys, "Message": _DEFAULT_OLD["Message"]}
-    new_image = dict(old_image if new_image is None else new_image)
-    old_image = dict(new_image if old_image is None else old_image)
+    # One image given: the other is a copy of it.
+    new_image, old_image = (
+        dict(new_image if new_image is not None else old_image or {}),
+        dict(old_image if old_image is not None else new_image or {}),
+    )
+    origin = "keys"
     if keys is None:
+        origin = "new_image" if new_image else "old_image"
         source = new_image or old_image
         if not source:
             raise EventBuildError(
@@ -188,11 +201,24 @@ def _keys_and_images(
             )
         name = next(iter(source))
         keys = {name: source[name]}
-    for label, image in (("new_image", new_image), ("old_image", old_image)):
-        for name, value in keys.items():
+    if not 1 <= len(keys) <= 2:
+        raise EventBuildError(
+            f"dynamodb_stream: keys={keys!r} has {len(keys)} attributes; a DynamoDB primary key "
+            "is a partition key and an optional sort key. Fix: pass one or two key attributes."
+        )
+    for name, value in keys.items():
+        wire = _marshall(value, f"{origin}[{name!r}]")
+        if next(iter(wire)) not in ("S", "N", "B"):
+            raise EventBuildError(
+                f"dynamodb_stream: key attribute {name!r} = {value!r} is a "
+                f"{type(value).__name__}; DynamoDB keys are strings, numbers or binary. "
+                "Fix: pass keys= with str/int/bytes values (or put such an attribute first "
+                "in the image)."
+            )
+        for label, image in (("new_image", new_image), ("old_image", old_image)):
             if name not in image:
                 image[name] = value  # an item always holds its key attributes
-            elif image[name] != value:
+            elif _marshall(image[name], f"{label}[{name!r}]") != wire:
                 raise EventBuildError(
                     f"dynamodb_stream: {label}[{name!r}] = {image[name]!r} differs from the key "
                     f"{name!r} = {value!r}; a stream record describes one item, so both images "
@@ -253,25 +279,29 @@ def build(
     wire_keys = marshall_item(plain_keys, name="keys")
     wire_new = marshall_item(plain_new, name="new_image")
     wire_old = marshall_item(plain_old, name="old_image")
+    # The item after (NewImage) and before (OldImage) each kind of change, with its size.
+    new_part = (wire_new, item_size(wire_new))
+    old_part = (wire_old, item_size(wire_old))
+    after: dict[str, _Part | None]
+    before: dict[str, _Part | None]
     if event_name is None:
         # The item's story: INSERT writes the first version, REMOVE deletes the last.
-        images = {"INSERT": (wire_old, None), "MODIFY": (wire_old, wire_new),
-                  "REMOVE": (None, wire_new)}
-        after = {"INSERT": wire_old, "MODIFY": wire_new, "REMOVE": None}
-        before = {"INSERT": None, "MODIFY": wire_old, "REMOVE": wire_new}
+        after = {"INSERT": old_part, "MODIFY": new_part, "REMOVE": None}
+        before = {"INSERT": None, "MODIFY": old_part, "REMOVE": new_part}
     else:
-        after = {"INSERT": wire_new, "MODIFY": wire_new, "REMOVE": None}
-        before = {"INSERT": None, "MODIFY": wire_old, "REMOVE": wire_old}
-    del images if False else None  # pragma: no cover
-    show_new = stream_view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
-    show_old = stream_view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+        after = {"INSERT": new_part, "MODIFY": new_part, "REMOVE": None}
+        before = {"INSERT": None, "MODIFY": old_part, "REMOVE": old_part}
+    if stream_view_type not in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+        after = dict.fromkeys(after)
+    if stream_view_type not in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        before = dict.fromkeys(before)
     keys_size = item_size(wire_keys)
-    sizes = {id(image): item_size(image) for image in (wire_new, wire_old)}
-    # Stream ARNs end with the stream's label: the time it was enabled, without a zone.
-    enabled = ctx.now - timedelta(days=ctx.rng.randint(1, 365), seconds=ctx.rng.randint(0, 86399),
-                                  milliseconds=ctx.rng.randint(0, 999))
-    stream_arn = ctx.arn("dynamodb", f"table/{table}/stream/{iso8601_millis_z(enabled)[:-1]}")
     rng = ctx.rng
+    # Stream ARNs end with the stream's label: the time it was enabled, without a zone.
+    enabled = ctx.now - timedelta(
+        days=rng.randint(1, 365), seconds=rng.randint(0, 86399), milliseconds=rng.randint(0, 999)
+    )
+    stream_arn = ctx.arn("dynamodb", f"table/{table}/stream/{iso8601_millis_z(enabled)[:-1]}")
     # Sequence numbers: 21+ decimal digits that grow within a shard (API minimum length 21).
     sequence = rng.randrange(10**20, 9 * 10**20)
     created = ctx.now - timedelta(milliseconds=rng.randint(100, 2000))
@@ -285,14 +315,13 @@ def build(
         body: dict[str, Any] = {"ApproximateCreationDateTime": created_at, "Keys": wire_keys}
         size = keys_size
         new, old = after[name], before[name]
-        if show_new and new is not None:
-            body["NewImage"] = new
-            size += sizes[id(new)]
-        if show_old and old is not None:
-            body["OldImage"] = old
-            size += sizes[id(old)]
-        body.update(SequenceNumber=str(sequence), SizeBytes=size,
-                    StreamViewType=stream_view_type)
+        if new is not None:
+            body["NewImage"] = new[0]
+            size += new[1]
+        if old is not None:
+            body["OldImage"] = old[0]
+            size += old[1]
+        body.update(SequenceNumber=str(sequence), SizeBytes=size, StreamViewType=stream_view_type)
         rec: dict[str, Any] = {
             "eventID": ctx.hex(32),
             "eventName": name,

@@ -84,8 +84,11 @@ def build(
     role_arn = ctx.arn("iam", "role/lambda-kinesis-role", region="")
     rng = ctx.rng
     # Real sequence numbers are 56 digits, start with "49" and grow within a shard.
-    first = int(sequence_number) if sequence_number is not None else (
-        rng.randrange(49 * 10**54, 50 * 10**54))
+    first = (
+        int(sequence_number)
+        if sequence_number is not None
+        else (rng.randrange(49 * 10**54, 50 * 10**54))
+    )
     arrived = ctx.now - timedelta(milliseconds=max(records, 0) + rng.randint(20, 900))
     sequence = first
 

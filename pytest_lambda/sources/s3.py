@@ -35,8 +35,10 @@ def encode_key(key: str) -> str:
 
 
 def _check(bucket: str, keys: list[str], size: int, parts: int) -> None:
-    if not 3 <= len(bucket) <= 63 or not set(bucket) <= _BUCKET_CHARS or not (
-        bucket[0].isalnum() and bucket[-1].isalnum()
+    if (
+        not 3 <= len(bucket) <= 63
+        or not set(bucket) <= _BUCKET_CHARS
+        or not (bucket[0].isalnum() and bucket[-1].isalnum())
     ):
         raise EventBuildError(
             f"s3: bucket {bucket!r} is not a valid bucket name. Fix: 3-63 lower-case letters, "
@@ -50,7 +52,9 @@ def _check(bucket: str, keys: list[str], size: int, parts: int) -> None:
     if size < 0:
         raise EventBuildError(f"s3: size must be >= 0 bytes, got {size!r}.")
     if not 1 <= parts <= 10_000:
-        raise EventBuildError(f"s3: parts must be 1 to 10,000 (S3's multipart limit), got {parts!r}.")
+        raise EventBuildError(
+            f"s3: parts must be 1 to 10,000 (S3's multipart limit), got {parts!r}."
+        )
 
 
 def _numbered(key: str, count: int) -> list[str]:

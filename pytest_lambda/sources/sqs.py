@@ -45,14 +45,26 @@ def encode_message_attributes(attributes: Mapping[str, Any]) -> dict[str, dict[s
                 "Fix: pass 'true'/'false' as a string."
             )
         elif isinstance(value, (int, float)):
-            attr = {"stringValue": str(value), "stringListValues": [], "binaryListValues": [],
-                    "dataType": "Number"}
+            attr = {
+                "stringValue": str(value),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "Number",
+            }
         elif isinstance(value, bytes):
-            attr = {"binaryValue": base64.b64encode(value).decode(), "stringListValues": [],
-                    "binaryListValues": [], "dataType": "Binary"}
+            attr = {
+                "binaryValue": base64.b64encode(value).decode(),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "Binary",
+            }
         elif isinstance(value, str):
-            attr = {"stringValue": value, "stringListValues": [], "binaryListValues": [],
-                    "dataType": "String"}
+            attr = {
+                "stringValue": value,
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": "String",
+            }
         else:
             raise EventBuildError(
                 f"SQS message attribute {name!r}: {value!r} ({type(value).__name__}) is not "

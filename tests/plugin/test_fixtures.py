@@ -17,13 +17,17 @@ def test_example_project_passes(pytester: pytest.Pytester) -> None:
 def test_plugin_loads_through_the_entry_point(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_it(lambda_event):\n    assert lambda_event('sqs')\n")
     result = pytester.runpytest_subprocess("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.lambda_timeout(seconds)*", "@pytest.mark.lambda_memory(mb)*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.lambda_timeout(seconds)*", "@pytest.mark.lambda_memory(mb)*"]
+    )
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
     result = pytester.runpytest_subprocess("-p", "no:lambda")
     result.assert_outcomes(errors=1)
 
 
-def test_events_are_reproducible_per_test_and_distinct_within_a_test(pytester: pytest.Pytester) -> None:
+def test_events_are_reproducible_per_test_and_distinct_within_a_test(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(
         """
         import json, pathlib
@@ -117,10 +121,14 @@ def test_bad_option_fails_at_start_with_where_and_bounds(pytester: pytest.Pytest
     pytester.makepyfile("def test_x(): pass\n")
     result = pytester.runpytest("--lambda-memory", "100")
     assert result.ret != 0
-    result.stderr.fnmatch_lines(["*Invalid memory '100' from --lambda-memory: Lambda accepts whole MB from 128 to 10,240*"])
+    result.stderr.fnmatch_lines(
+        ["*Invalid memory '100' from --lambda-memory: Lambda accepts whole MB from 128 to 10,240*"]
+    )
     pytester.makeini("[pytest]\nlambda_timeout = forever\n")
     result = pytester.runpytest()
-    result.stderr.fnmatch_lines(["*Invalid timeout 'forever' from ini lambda_timeout: expected a number*"])
+    result.stderr.fnmatch_lines(
+        ["*Invalid timeout 'forever' from ini lambda_timeout: expected a number*"]
+    )
 
 
 def test_bad_marker_names_the_test(pytester: pytest.Pytester) -> None:
@@ -137,10 +145,13 @@ def test_bad_marker_names_the_test(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines([
-        "*Invalid timeout 901 from @pytest.mark.lambda_timeout on test_bad_marker_names_the_test.py::test_too_long: Lambda accepts 1 to 900 seconds*",
-        "*@pytest.mark.lambda_memory takes exactly one positional value*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*Invalid timeout 901 from @pytest.mark.lambda_timeout on "
+            "test_bad_marker_names_the_test.py::test_too_long: Lambda accepts 1 to 900 seconds*",
+            "*@pytest.mark.lambda_memory takes exactly one positional value*",
+        ]
+    )
 
 
 def test_lambda_event_errors_are_clear_in_a_test(pytester: pytest.Pytester) -> None:

@@ -16,7 +16,9 @@ from aws_lambda_powertools.utilities.data_classes.common import DictWrapper
 from aws_lambda_powertools.utilities.parser import models as m
 
 PARSER_MODELS: dict[str, Any] = {
-    "alb": m.AlbModel,
+    # With multi-value headers on, ALB sends only multiValueHeaders and
+    # multiValueQueryStringParameters; Powertools' AlbModel requires the single-value keys.
+    "alb": {"default": m.AlbModel, "multi_value": None},
     "apigw_http": m.APIGatewayProxyEventV2Model,
     "apigw_rest": m.APIGatewayProxyEventModel,
     "cloudformation_custom_resource": {
@@ -58,6 +60,9 @@ DATA_CLASSES: dict[str, Any] = {
 # Properties that decode the body as JSON (raise by design when the body is not JSON) or that
 # re-wrap the whole event.
 _SKIP = {"json_body", "raw_event", "decoded_body", "raw_body"}
+# Per data class: REST API (payload 1.0) events carry no "version" key (AWS's input-format
+# example has none; aws/aws-lambda-java-libs#258), but APIGatewayProxyEvent.version reads it.
+_SKIP_FOR = {"APIGatewayProxyEvent": {"version"}}
 
 
 def parser_model(slug: str, variant: str) -> Any:
@@ -74,8 +79,14 @@ def read_all(obj: Any, depth: int = 0, seen: set[int] | None = None) -> int:
     seen.add(id(obj))
     count = 0
     if isinstance(obj, DictWrapper):
+        skip = _SKIP | _SKIP_FOR.get(type(obj).__name__, set())
         for name, attr in inspect.getmembers(type(obj)):
-            if name.startswith("_") or name in _SKIP or not isinstance(attr, property):
+            # decoded_nested_*: the body read as another event (chained events, not these).
+            if (
+                name.startswith(("_", "decoded_nested_"))
+                or name in skip
+                or not isinstance(attr, property)
+            ):
                 continue
             value = getattr(obj, name)
             count += 1 + read_all(value, depth + 1, seen)

@@ -118,7 +118,9 @@ def test_set_path_adds_a_leaf_but_never_invents_a_branch():
     set_path(event, "Records[0].body", "y")
     set_path(event, "Records[0].new", 1)
     assert event == {"Records": [{"body": "y", "new": 1}]}
-    with pytest.raises(EventBuildError, match=r"Records is a list of 1 item\(s\), which has no index 2"):
+    with pytest.raises(
+        EventBuildError, match=r"Records is a list of 1 item\(s\), which has no index 2"
+    ):
         set_path(event, "Records[2].body", "z")
     with pytest.raises(EventBuildError, match=r"has no 'missing' \(keys: body, new\)"):
         set_path(event, "Records[0].missing.deeper", 1)

@@ -22,13 +22,15 @@ def obj(event, index=0):
 
 
 def test_the_issue_example_is_what_s3_sends():
-    event = build_event("s3", "put", bucket="photos", key="cats/tom & jerry.jpg", size=2048,
-                        seed=1, now=NOW)
+    event = build_event(
+        "s3", "put", bucket="photos", key="cats/tom & jerry.jpg", size=2048, seed=1, now=NOW
+    )
     record = event["Records"][0]
     assert record["eventName"] == "ObjectCreated:Put"
     assert record["eventTime"] == "2024-01-01T12:00:00.123Z"
     assert record["s3"]["bucket"] == {
-        "name": "photos", "ownerIdentity": record["s3"]["bucket"]["ownerIdentity"],
+        "name": "photos",
+        "ownerIdentity": record["s3"]["bucket"]["ownerIdentity"],
         "arn": "arn:aws:s3:::photos",
     }
     assert obj(event)["key"] == "cats/tom+%26+jerry.jpg"
@@ -52,10 +54,17 @@ def test_keys_decode_back_with_unquote_plus(key):
         ("put", "ObjectCreated:Put", {"key", "size", "eTag", "sequencer"}),
         ("copy", "ObjectCreated:Copy", {"key", "size", "eTag", "sequencer"}),
         ("post", "ObjectCreated:Post", {"key", "size", "eTag", "sequencer"}),
-        ("multipart", "ObjectCreated:CompleteMultipartUpload", {"key", "size", "eTag", "sequencer"}),
+        (
+            "multipart",
+            "ObjectCreated:CompleteMultipartUpload",
+            {"key", "size", "eTag", "sequencer"},
+        ),
         ("delete", "ObjectRemoved:Delete", {"key", "sequencer"}),
-        ("delete_marker", "ObjectRemoved:DeleteMarkerCreated",
-         {"key", "eTag", "versionId", "sequencer"}),
+        (
+            "delete_marker",
+            "ObjectRemoved:DeleteMarkerCreated",
+            {"key", "eTag", "versionId", "sequencer"},
+        ),
     ],
 )
 def test_each_variant_has_its_event_name_and_object_fields(variant, event_name, fields):
@@ -67,7 +76,9 @@ def test_each_variant_has_its_event_name_and_object_fields(variant, event_name, 
 def test_multipart_etag_counts_the_parts():
     event = build_event("s3", "multipart", parts=12, seed=1)
     assert re.fullmatch(r"[0-9a-f]{32}-12", obj(event)["eTag"])
-    with pytest.raises(EventBuildError, match="only applies to operation='CompleteMultipartUpload'"):
+    with pytest.raises(
+        EventBuildError, match="only applies to operation='CompleteMultipartUpload'"
+    ):
         build_event("s3", "put", parts=3)
 
 
@@ -79,7 +90,9 @@ def test_versioned_buckets_get_version_ids():
 def test_records_number_the_key_and_sequencers_increase():
     event = build_event("s3", key="in/photo.jpg", records=3, seed=1)
     assert [obj(event, i)["key"] for i in range(3)] == [
-        "in/photo-1.jpg", "in/photo-2.jpg", "in/photo-3.jpg"
+        "in/photo-1.jpg",
+        "in/photo-2.jpg",
+        "in/photo-3.jpg",
     ]
     sequencers = [obj(event, i)["sequencer"] for i in range(3)]
     assert sequencers == sorted(sequencers) and len(set(sequencers)) == 3

@@ -57,7 +57,10 @@ def test_fifo_batches_are_at_most_ten():
 def test_standard_queue_records_have_no_fifo_attributes():
     attributes = build_event("sqs", seed=1)["Records"][0]["attributes"]
     assert set(attributes) == {
-        "ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"
+        "ApproximateReceiveCount",
+        "SentTimestamp",
+        "SenderId",
+        "ApproximateFirstReceiveTimestamp",
     }
 
 
@@ -69,8 +72,14 @@ def test_timestamps_are_epoch_millis_strings_before_receipt():
 
 
 def test_receive_count_and_arn_follow_the_parameters():
-    record = build_event("sqs", queue_name="jobs", receive_count=4, region="eu-west-1",
-                         account_id="111122223333", seed=1)["Records"][0]
+    record = build_event(
+        "sqs",
+        queue_name="jobs",
+        receive_count=4,
+        region="eu-west-1",
+        account_id="111122223333",
+        seed=1,
+    )["Records"][0]
     assert record["attributes"]["ApproximateReceiveCount"] == "4"
     assert record["eventSourceARN"] == "arn:aws:sqs:eu-west-1:111122223333:jobs"
     assert record["awsRegion"] == "eu-west-1"
@@ -93,8 +102,13 @@ def test_message_attributes_are_typed_and_their_md5_matches_sqs():
 def test_md5_of_message_attributes_matches_the_sqs_algorithm_worked_by_hand():
     # SQS's documented encoding: length-prefixed name, type, transport byte 1, value.
     payload = (
-        (4).to_bytes(4, "big") + b"name" + (6).to_bytes(4, "big") + b"String" + b"\x01"
-        + (5).to_bytes(4, "big") + b"hello"
+        (4).to_bytes(4, "big")
+        + b"name"
+        + (6).to_bytes(4, "big")
+        + b"String"
+        + b"\x01"
+        + (5).to_bytes(4, "big")
+        + b"hello"
     )
     attrs = {"name": {"dataType": "String", "stringValue": "hello"}}
     assert md5_of_message_attributes(attrs) == hashlib.md5(payload).hexdigest()

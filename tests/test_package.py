@@ -1,0 +1,74 @@
+"""The package surface: exports, lazy imports, the handler-side import hygiene."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pytest_lambda
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_all_is_sorted_and_every_name_resolves():
+    assert pytest_lambda.__all__ == sorted(pytest_lambda.__all__)
+    for name in pytest_lambda.__all__:
+        assert getattr(pytest_lambda, name) is not None, name
+
+
+def test_build_event_is_the_sources_build():
+    from pytest_lambda.sources import build
+
+    assert pytest_lambda.build_event is build
+
+
+def test_every_source_module_on_disk_is_listed():
+    from pytest_lambda.sources._core import SOURCE_MODULES
+
+    on_disk = {
+        p.stem
+        for p in (ROOT / "pytest_lambda" / "sources").glob("*.py")
+        if not p.stem.startswith("_")
+    }
+    assert on_disk == set(SOURCE_MODULES)
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return set(json.loads(out))
+
+
+HEAVY = {"pytest", "_pytest", "faker", "moto", "boto3", "botocore", "freezegun", "responses"}
+
+
+def test_handler_side_imports_stay_stdlib_only():
+    # The runtime shim in the handler's process imports the package and the context.
+    loaded = _modules_after("import pytest_lambda; from pytest_lambda import LambdaContext")
+    assert not loaded & HEAVY, loaded & HEAVY
+
+
+def test_building_an_event_imports_no_heavy_library():
+    loaded = _modules_after("from pytest_lambda import build_event; build_event('s3', 'put')")
+    assert not loaded & HEAVY, loaded & HEAVY
+
+
+def test_cli_event_imports_no_heavy_library():
+    loaded = _modules_after(
+        "import io, contextlib\nfrom pytest_lambda.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['event', 's3', 'put'])"
+    )
+    assert not loaded & HEAVY, loaded & HEAVY
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        pytest_lambda.nope  # noqa: B018
