@@ -28,6 +28,13 @@ def test_the_readme_example_test_passes(pytester: pytest.Pytester) -> None:
 
 
 def test_readme_names_every_option_and_marker():
-    for name in ("--lambda-timeout", "--lambda-memory", "--lambda-seed", "lambda_timeout(",
-                 "lambda_memory(", "lambda_event", "lambda_context"):
+    for name in (
+        "--lambda-timeout",
+        "--lambda-memory",
+        "--lambda-seed",
+        "lambda_timeout(",
+        "lambda_memory(",
+        "lambda_event",
+        "lambda_context",
+    ):
         assert name in README, name

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from ..errors import EventBuildError
@@ -23,6 +23,8 @@ __all__ = [
     "HTTP_METHODS",
     "TEXT_MEDIA_TYPES",
     "Body",
+    "Refuse",
+    "UserAgent",
     "binary_body",
     "check_ip",
     "check_method",
@@ -31,19 +33,26 @@ __all__ = [
     "cognito_claims",
     "comma_values",
     "cookie_header",
+    "default_headers",
     "encode_body",
+    "encode_body_by_type",
+    "execute_api_host",
     "iam_caller",
+    "implied_authorizer",
     "is_text_type",
     "java_date",
+    "last_header",
     "last_values",
     "match_route",
     "merge_headers",
     "multi_values",
     "path_parameters_for",
     "payload_v2",
+    "pick_source_ip",
     "pick_user_agent",
     "quote_component",
     "raw_query_string",
+    "refusal",
     "short_request_id",
     "split_cookie_header",
     "str_map",
@@ -85,20 +94,45 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TEMPLATE_PART = re.compile(r"\{([^{}/]+?)(\+?)\}")
+_AUTHORIZER_KINDS = {"cognito": "Cognito", "jwt": "JWT", "lambda": "Lambda"}
+
+_Authorizer = TypeVar("_Authorizer", bound=str)
 
 
 # -- checks ---------------------------------------------------------------------------------
 
+#: Words the error for a refused parameter, from ``(name, value, problem, fix)``.
+Refuse = Callable[[str, Any, str, str], EventBuildError]
 
-def check_method(slug: str, method: str) -> str:
-    """``method`` upper-cased, refusing anything that is not an HTTP request method."""
+
+def refusal(slug: str) -> Refuse:
+    """How the HTTP sources word a refused parameter:
+    ``Event source 'slug': name=value problem. Fix: fix.``"""
+
+    def refuse(name: str, value: Any, problem: str, fix: str) -> EventBuildError:
+        return EventBuildError(f"Event source {slug!r}: {name}={value!r} {problem}. Fix: {fix}.")
+
+    return refuse
+
+
+def check_method(
+    slug: str,
+    method: str,
+    *,
+    methods: Sequence[str] = HTTP_METHODS,
+    exact_case: bool = False,
+    problem: str = "is not an HTTP method",
+    refuse: Refuse | None = None,
+) -> str:
+    """``method`` upper-cased, refusing anything that is not one of ``methods`` (an HTTP
+    request method). With ``exact_case`` a lower-case spelling is refused too, the fix naming
+    the upper-case one. ``refuse`` words the error (default: :func:`refusal` of ``slug``)."""
     upper = method.upper()
-    if upper not in HTTP_METHODS:
-        raise EventBuildError(
-            f"Event source {slug!r}: method={method!r} is not an HTTP method. "
-            f"Fix: use one of {', '.join(HTTP_METHODS)}."
-        )
-    return upper
+    sent = method if exact_case else upper
+    if sent not in methods:
+        fix = f"use {upper!r}" if upper in methods else f"use one of {', '.join(methods)}"
+        raise (refuse or refusal(slug))("method", method, problem, fix)
+    return sent
 
 
 def check_path(slug: str, path: str, *, name: str = "path") -> str:
@@ -130,16 +164,40 @@ def check_stage(slug: str, stage: str) -> str:
     return stage
 
 
-def check_ip(slug: str, value: str, *, name: str = "source_ip") -> str:
-    """An IPv4 or IPv6 address (API Gateway and Powertools reject anything else)."""
+def check_ip(
+    slug: str,
+    value: str,
+    *,
+    name: str = "source_ip",
+    problem: str = "is not an IP address",
+    fix: str = "use a string like '203.0.113.7'",
+    refuse: Refuse | None = None,
+) -> str:
+    """An IPv4 or IPv6 address (API Gateway and Powertools reject anything else). ``problem``,
+    ``fix`` and ``refuse`` word the error (default: :func:`refusal` of ``slug``)."""
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise EventBuildError(
-            f"Event source {slug!r}: {name}={value!r} is not an IP address. "
-            "Fix: use a string like '203.0.113.7'."
-        ) from None
+        raise (refuse or refusal(slug))(name, value, problem, fix) from None
     return value
+
+
+def implied_authorizer(
+    slug: str, authorizer: _Authorizer, implied: _Authorizer, /, **options: object
+) -> _Authorizer:
+    """The ``authorizer`` to use when given ``options`` (not ``None``) that only an ``implied``
+    authorizer supplies: ``implied`` in place of ``"none"``, an error for any other one."""
+    if authorizer == implied or all(value is None for value in options.values()):
+        return authorizer
+    if authorizer != "none":
+        names = "/".join(options)
+        # "claims come", "claims/scopes come", "authorizer_context comes"
+        verb = "come" if len(options) > 1 or names.endswith("s") else "comes"
+        raise EventBuildError(
+            f"Event source {slug!r}: {names} {verb} from a {_AUTHORIZER_KINDS[implied]} "
+            f"authorizer, but authorizer={authorizer!r}. Fix: authorizer={implied!r}."
+        )
+    return implied
 
 
 def _scalar(slug: str, name: str, key: str, value: Any) -> str:
@@ -206,6 +264,12 @@ def last_values(multi: Mapping[str, list[str]]) -> dict[str, str]:
     """One value per name, the last one sent (REST ``headers``/``queryStringParameters``,
     ALB without multi-value headers)."""
     return {key: values[-1] for key, values in multi.items()}
+
+
+def last_header(headers: Mapping[str, list[str]], name: str) -> str | None:
+    """The last value of header ``name`` (lower case; the first name that matches it in any
+    case), ``None`` when the request does not carry it."""
+    return next((values[-1] for key, values in headers.items() if key.lower() == name), None)
 
 
 def comma_values(multi: Mapping[str, list[str]]) -> dict[str, str]:
@@ -293,11 +357,32 @@ def trace_id(ctx: BuildContext) -> str:
     return f"Root=1-{epoch_seconds(ctx.now):08x}-{ctx.hex(24)}"
 
 
-def pick_user_agent(ctx: BuildContext, given: str | None) -> tuple[str, str]:
-    """``(User-Agent, Accept)``: ``given`` with ``*/*``, or a common client picked by seed."""
+def pick_source_ip(ctx: BuildContext, slug: str, given: str | None) -> str:
+    """The client's address: ``given`` once checked, else a random IPv4 address."""
+    return check_ip(slug, given) if given is not None else ctx.ipv4()
+
+
+class UserAgent(NamedTuple):
+    """A client's ``User-Agent`` header and the ``Accept`` header it sends with it."""
+
+    name: str
+    accept: str
+
+
+def pick_user_agent(
+    ctx: BuildContext, given: str | None, *, agents: Sequence[tuple[str, str]] = _USER_AGENTS
+) -> UserAgent:
+    """``given`` with ``Accept: */*``, or one of the ``(User-Agent, Accept)`` pairs of
+    ``agents`` (by default common test clients) picked by seed."""
     if given is not None:
-        return given, "*/*"
-    return _USER_AGENTS[ctx.rng.randrange(len(_USER_AGENTS))]
+        return UserAgent(given, "*/*")
+    return UserAgent(*agents[ctx.rng.randrange(len(agents))])
+
+
+def execute_api_host(ctx: BuildContext, api_id: str | None) -> tuple[str, str]:
+    """An API Gateway API id (``api_id``, else a random one) and its ``execute-api`` domain."""
+    api = api_id or ctx.lower_alnum(10)
+    return api, f"{api}.execute-api.{ctx.region}.{ctx.dns_suffix}"
 
 
 def short_request_id(ctx: BuildContext) -> str:
@@ -357,10 +442,58 @@ def binary_body(
         return is_base64_encoded
     if body is None:
         return False
-    sent = content_type or next(
-        (values[-1] for key, values in headers.items() if key.lower() == "content-type"), None
-    )
+    sent = content_type or last_header(headers, "content-type")
     return sent is not None and not is_text_type(sent)
+
+
+def encode_body_by_type(
+    body: str | dict[str, Any] | list[Any] | None,
+    *,
+    content_type: str | None,
+    is_base64_encoded: bool | None,
+    headers: Mapping[str, list[str]],
+) -> Body:
+    """:func:`encode_body` as ALB, HTTP APIs and function URLs deliver a body: base64-encoded
+    when ``is_base64_encoded`` says so or, when it is not given, when the body's content type
+    (``content_type`` or the given ``headers``' Content-Type) is not text."""
+    return encode_body(
+        body,
+        is_base64_encoded=binary_body(is_base64_encoded, body, content_type, headers),
+        content_type=content_type,
+    )
+
+
+def default_headers(
+    ctx: BuildContext,
+    source_ip: str,
+    agent: UserAgent,
+    *,
+    host: str,
+    body: Body,
+    cookies: Sequence[str] | None = None,
+    extra: Mapping[str, str] | None = None,
+    protocol: str = "https",
+    content_length: bool = True,
+) -> dict[str, str]:
+    """The headers a request from ``source_ip`` arrives with unless the test gives its own, in
+    name order as in AWS's example events: what the client sends (``Accept`` and
+    ``User-Agent`` of ``agent``, ``Content-Length`` and ``Content-Type`` of the body, ``Cookie``,
+    ``Host``), the ``extra`` ones the service in front adds, and the X-Ray trace and
+    ``X-Forwarded-*`` headers of the load balancer or API. Only the trace id is drawn from
+    ``ctx``."""
+    headers = {"Accept": agent.accept}
+    if content_length and body.text is not None:
+        headers["Content-Length"] = str(body.length)
+    if body.content_type is not None:
+        headers["Content-Type"] = body.content_type
+    if cookies:
+        headers["Cookie"] = cookie_header(list(cookies))
+    headers.update({"Host": host, "User-Agent": agent.name, **(extra or {})})
+    headers["X-Amzn-Trace-Id"] = trace_id(ctx)
+    headers["X-Forwarded-For"] = source_ip
+    headers["X-Forwarded-Port"] = "443" if protocol == "https" else "80"
+    headers["X-Forwarded-Proto"] = protocol
+    return dict(sorted(headers.items(), key=lambda item: item[0].lower()))
 
 
 def java_date(dt: datetime) -> str:
@@ -456,11 +589,10 @@ def payload_v2(
     domain_name: str,
     request_id: str,
     headers: Mapping[str, list[str]],
-    cookies: list[str],
+    cookies: Iterable[str] | None,
     query: Mapping[str, list[str]],
     body: Body,
     source_ip: str,
-    user_agent: str,
     authorizer: dict[str, Any] | None,
     path_parameters: dict[str, str] | None = None,
     stage_variables: dict[str, str] | None = None,
@@ -470,10 +602,11 @@ def payload_v2(
     Header names are lower-cased; repeated headers and query parameters are joined with commas;
     ``Cookie`` headers move to ``cookies``; keys with nothing to carry (``cookies``,
     ``queryStringParameters``, ``pathParameters``, ``stageVariables``, ``body``) are left out,
-    as API Gateway and Lambda leave them out.
+    as API Gateway and Lambda leave them out. ``requestContext.http.userAgent`` is the last
+    User-Agent header sent.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
     """
-    cookies = list(cookies)
+    cookies = list(cookies or ())
     lowered: dict[str, list[str]] = {}
     for name, values in headers.items():
         key = name.lower()
@@ -505,7 +638,7 @@ def payload_v2(
                 "path": raw_path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": source_ip,
-                "userAgent": user_agent,
+                "userAgent": last_header(headers, "user-agent") or "",
             },
             "requestId": request_id,
             "routeKey": route_key,

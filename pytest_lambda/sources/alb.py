@@ -8,18 +8,16 @@ from typing import Any, Literal
 from ..errors import EventBuildError
 from ._core import BuildContext, Event, event_source
 from ._http import (
-    binary_body,
-    check_ip,
     check_method,
     check_path,
-    cookie_header,
-    encode_body,
+    default_headers,
+    encode_body_by_type,
     last_values,
     merge_headers,
     multi_values,
+    pick_source_ip,
     pick_user_agent,
     quote_component,
-    trace_id,
 )
 
 __all__ = ["build"]
@@ -88,35 +86,18 @@ def build(
     path = check_path(slug, path)
     _check_name("target_group", target_group)
     _check_name("load_balancer", load_balancer)
-    ip = check_ip(slug, source_ip) if source_ip is not None else ctx.ipv4()
-    agent, accept = pick_user_agent(ctx, user_agent)
+    ip = pick_source_ip(ctx, slug, source_ip)
+    agent = pick_user_agent(ctx, user_agent)
     given_headers = multi_values(slug, "headers", headers)
-    payload = encode_body(
-        body,
-        # ALB passes text/*, JSON, JavaScript and XML bodies as they are and base64-encodes
-        # everything else ("Receive events from the load balancer", doc= page).
-        is_base64_encoded=binary_body(is_base64_encoded, body, content_type, given_headers),
-        content_type=content_type,
+    # ALB passes text/*, JSON, JavaScript and XML bodies as they are and base64-encodes
+    # everything else ("Receive events from the load balancer", doc= page).
+    payload = encode_body_by_type(
+        body, content_type=content_type, is_base64_encoded=is_base64_encoded, headers=given_headers
     )
     target_group_arn = ctx.arn("elasticloadbalancing", f"targetgroup/{target_group}/{ctx.hex(16)}")
     host = f"{load_balancer}-{ctx.digits(10)}.{ctx.region}.elb.{ctx.dns_suffix}"
-
-    defaults = {"accept": accept}
-    if payload.text is not None:
-        defaults["content-length"] = str(payload.length)
-    if payload.content_type is not None:
-        defaults["content-type"] = payload.content_type
-    if cookies:
-        defaults["cookie"] = cookie_header(cookies)
-    defaults.update(
-        {
-            "host": host,
-            "user-agent": agent,
-            "x-amzn-trace-id": trace_id(ctx),
-            "x-forwarded-for": ip,
-            "x-forwarded-port": "443" if protocol == "https" else "80",
-            "x-forwarded-proto": protocol,
-        }
+    defaults = default_headers(
+        ctx, ip, agent, host=host, body=payload, cookies=cookies, protocol=protocol
     )
     # Header names arrive lower-cased, as in every ALB example event in the ELB guide.
     header_multi = merge_headers(defaults, given_headers, lower=True)

@@ -10,22 +10,23 @@ from ._aws import json_text
 from ._core import BuildContext, Event, event_source
 from ._http import (
     HTTP_METHODS,
-    binary_body,
-    check_ip,
     check_method,
     check_path,
     check_stage,
     cognito_claims,
-    encode_body,
+    default_headers,
+    encode_body_by_type,
+    execute_api_host,
     iam_caller,
+    implied_authorizer,
     merge_headers,
     multi_values,
     path_parameters_for,
     payload_v2,
+    pick_source_ip,
     pick_user_agent,
     short_request_id,
     str_map,
-    trace_id,
 )
 
 __all__ = ["build"]
@@ -139,50 +140,20 @@ def build(
     path = check_path(slug, path)
     stage = check_stage(slug, stage)
     template = _route(slug, route_key, method, path)
-    if claims is not None or scopes is not None:
-        if authorizer not in ("none", "jwt"):
-            raise EventBuildError(
-                f"Event source {slug!r}: claims/scopes come from a JWT authorizer, but "
-                f"authorizer={authorizer!r}. Fix: authorizer='jwt'."
-            )
-        authorizer = "jwt"
-    if authorizer_context is not None:
-        if authorizer not in ("none", "lambda"):
-            raise EventBuildError(
-                f"Event source {slug!r}: authorizer_context comes from a Lambda authorizer, "
-                f"but authorizer={authorizer!r}. Fix: authorizer='lambda'."
-            )
-        authorizer = "lambda"
-    ip = check_ip(slug, source_ip) if source_ip is not None else ctx.ipv4()
-    api = api_id or ctx.lower_alnum(10)
-    domain = f"{api}.execute-api.{ctx.region}.{ctx.dns_suffix}"
-    agent, accept = pick_user_agent(ctx, user_agent)
+    authorizer = implied_authorizer(slug, authorizer, "jwt", claims=claims, scopes=scopes)
+    authorizer = implied_authorizer(
+        slug, authorizer, "lambda", authorizer_context=authorizer_context
+    )
+    ip = pick_source_ip(ctx, slug, source_ip)
+    api, domain = execute_api_host(ctx, api_id)
+    agent = pick_user_agent(ctx, user_agent)
     given_headers = multi_values(slug, "headers", headers)
-    payload = encode_body(
-        body,
-        # HTTP APIs pass text/*, JSON, JavaScript and XML bodies as text and base64-encode the
-        # rest, form posts included (verified against AWS in ministackorg/ministack#766).
-        is_base64_encoded=binary_body(is_base64_encoded, body, content_type, given_headers),
-        content_type=content_type,
+    # HTTP APIs pass text/*, JSON, JavaScript and XML bodies as text and base64-encode the
+    # rest, form posts included (verified against AWS in ministackorg/ministack#766).
+    payload = encode_body_by_type(
+        body, content_type=content_type, is_base64_encoded=is_base64_encoded, headers=given_headers
     )
-
-    defaults = {"accept": accept}
-    if payload.text is not None:
-        defaults["content-length"] = str(payload.length)
-    if payload.content_type is not None:
-        defaults["content-type"] = payload.content_type
-    defaults.update(
-        {
-            "host": domain,
-            "user-agent": agent,
-            "x-amzn-trace-id": trace_id(ctx),
-            "x-forwarded-for": ip,
-            "x-forwarded-port": "443",
-            "x-forwarded-proto": "https",
-        }
-    )
-    header_multi = merge_headers(defaults, given_headers, lower=True)
-    sent_agent = header_multi.get("user-agent", [agent])[-1]
+    defaults = default_headers(ctx, ip, agent, host=domain, body=payload)
     raw_path = path if stage == "$default" else f"/{stage}{path}"
     return payload_v2(
         ctx,
@@ -194,12 +165,11 @@ def build(
         account_id=ctx.account_id,
         domain_name=domain,
         request_id=short_request_id(ctx),
-        headers=header_multi,
-        cookies=list(cookies or ()),
+        headers=merge_headers(defaults, given_headers, lower=True),
+        cookies=cookies,
         query=multi_values(slug, "query", query),
         body=payload,
         source_ip=ip,
-        user_agent=sent_agent,
         authorizer=_authorizer(ctx, authorizer, claims, scopes, authorizer_context),
         path_parameters=path_parameters_for(
             slug, template or "", path, path_parameters, template_name="route_key"

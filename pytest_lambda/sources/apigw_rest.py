@@ -8,22 +8,24 @@ from ..errors import EventBuildError
 from ._aws import apigw_request_time, epoch_millis
 from ._core import BuildContext, Event, event_source
 from ._http import (
-    check_ip,
     check_method,
     check_path,
     check_stage,
     cognito_claims,
-    cookie_header,
+    default_headers,
     encode_body,
+    execute_api_host,
     iam_caller,
+    implied_authorizer,
+    last_header,
     last_values,
     merge_headers,
     multi_values,
     path_parameters_for,
+    pick_source_ip,
     pick_user_agent,
     short_request_id,
     str_map,
-    trace_id,
 )
 
 __all__ = ["build"]
@@ -43,6 +45,8 @@ def _cloudfront_headers(ctx: BuildContext, agent: str) -> dict[str, str]:
         "CloudFront-Is-SmartTV-Viewer": "false",
         "CloudFront-Is-Tablet-Viewer": "false",
         "CloudFront-Viewer-Country": _COUNTRIES[ctx.rng.randrange(len(_COUNTRIES))],
+        "Via": f"2.0 {ctx.hex(32)}.cloudfront.net (CloudFront)",
+        "X-Amz-Cf-Id": ctx.chars(54, _CF_ID_ALPHABET) + "==",
     }
 
 
@@ -164,47 +168,26 @@ def build(
             f"Event source {slug!r}: stage='$default' exists only in HTTP APIs. "
             "Fix: use a REST stage name such as 'prod', or the apigw_http source."
         )
-    if authorizer != "cognito" and claims is not None:
-        if authorizer != "none":
-            raise EventBuildError(
-                f"Event source {slug!r}: claims come from a Cognito authorizer, but "
-                f"authorizer={authorizer!r}. Fix: authorizer='cognito'."
-            )
-        authorizer = "cognito"
-    if authorizer != "lambda" and (authorizer_context is not None or principal_id is not None):
-        if authorizer != "none":
-            raise EventBuildError(
-                f"Event source {slug!r}: authorizer_context/principal_id come from a Lambda "
-                f"authorizer, but authorizer={authorizer!r}. Fix: authorizer='lambda'."
-            )
-        authorizer = "lambda"
-    ip = check_ip(slug, source_ip) if source_ip is not None else ctx.ipv4()
-    api = api_id or ctx.lower_alnum(10)
-    domain = f"{api}.execute-api.{ctx.region}.{ctx.dns_suffix}"
-    agent, accept = pick_user_agent(ctx, user_agent)
+    authorizer = implied_authorizer(slug, authorizer, "cognito", claims=claims)
+    authorizer = implied_authorizer(
+        slug, authorizer, "lambda", authorizer_context=authorizer_context, principal_id=principal_id
+    )
+    ip = pick_source_ip(ctx, slug, source_ip)
+    api, domain = execute_api_host(ctx, api_id)
+    agent = pick_user_agent(ctx, user_agent)
     payload = encode_body(body, is_base64_encoded=is_base64_encoded, content_type=content_type)
     query_multi = multi_values(slug, "query", query)
     params = path_parameters_for(slug, resource, path, path_parameters, template_name="resource")
 
-    defaults: dict[str, str] = {"Accept": accept}
+    edge = _cloudfront_headers(ctx, agent.name) if endpoint_type == "edge" else None
+    defaults = default_headers(
+        ctx, ip, agent, host=domain, body=payload, cookies=cookies, extra=edge, content_length=False
+    )
     if endpoint_type == "edge":
-        defaults.update(_cloudfront_headers(ctx, agent))
-    if payload.content_type is not None:
-        defaults["Content-Type"] = payload.content_type
-    if cookies:
-        defaults["Cookie"] = cookie_header(cookies)
-    defaults["Host"] = domain
-    defaults["User-Agent"] = agent
-    if endpoint_type == "edge":
-        defaults["Via"] = f"2.0 {ctx.hex(32)}.cloudfront.net (CloudFront)"
-        defaults["X-Amz-Cf-Id"] = ctx.chars(54, _CF_ID_ALPHABET) + "=="
-    defaults["X-Amzn-Trace-Id"] = trace_id(ctx)
-    # Behind CloudFront the edge location's address is appended to the client's.
-    defaults["X-Forwarded-For"] = f"{ip}, {ctx.ipv4()}" if endpoint_type == "edge" else ip
-    defaults["X-Forwarded-Port"] = "443"
-    defaults["X-Forwarded-Proto"] = "https"
+        # Behind CloudFront the edge location's address is appended to the client's.
+        defaults["X-Forwarded-For"] += f", {ctx.ipv4()}"
     header_multi = merge_headers(defaults, multi_values(slug, "headers", headers))
-    sent_agent = next((v[-1] for k, v in header_multi.items() if k.lower() == "user-agent"), None)
+    sent_agent = last_header(header_multi, "user-agent")
 
     context: dict[str, Any] = {
         "accountId": ctx.account_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -13,6 +12,7 @@ from typing import Any, Literal
 from ..errors import EventBuildError
 from ._aws import b64, http_date, json_text, md5_hex, to_bytes
 from ._core import BuildContext, Event, event_source
+from ._http import check_ip, check_method, pick_user_agent
 
 __all__ = ["build", "to_cloudfront_headers"]
 
@@ -59,18 +59,22 @@ _S3_DOMAIN = re.compile(
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 
-_USER_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.4 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.4 Mobile/15E148 Safari/604.1",
-    "curl/8.5.0",
+# (User-Agent, Accept) of the viewers a distribution commonly sees; picked with ctx.rng.
+_USER_AGENTS = tuple(
+    (agent, "*/*")
+    for agent in (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.4 Safari/605.1.15",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.4 Mobile/15E148 Safari/604.1",
+        "curl/8.5.0",
+    )
 )
 _COUNTRIES = ("US", "DE", "GB", "JP", "BR", "IN", "FR", "CA")
 _CONTENT_TYPES = {
@@ -209,10 +213,15 @@ def _content_type(uri: str, origin: str, status: int) -> str:
 
 
 def _check_request(method: str, uri: str, querystring: str) -> None:
-    if method not in _METHODS:
-        upper = method.upper()
-        fix = f"use {upper!r}" if upper in _METHODS else f"use one of {', '.join(_METHODS)}"
-        raise _refuse("method", method, "is not an HTTP method CloudFront accepts", fix)
+    # Case-sensitive, as HTTP methods are: "get" is refused with a fix naming "GET".
+    check_method(
+        "cloudfront",
+        method,
+        methods=_METHODS,
+        exact_case=True,
+        problem="is not an HTTP method CloudFront accepts",
+        refuse=_refuse,
+    )
     if not uri.startswith("/"):
         raise _refuse("uri", uri, "does not start with '/'", f"use {'/' + uri!r}")
     if _BAD_URI.search(uri):
@@ -457,15 +466,14 @@ def build(
     if client_ip is None:
         client_ip = ctx.ipv4()
     else:
-        try:
-            ipaddress.ip_address(client_ip)
-        except ValueError:
-            raise _refuse(
-                "client_ip",
-                client_ip,
-                "is not an IPv4 or IPv6 address",
-                "use an address like '203.0.113.178'",
-            ) from None
+        check_ip(
+            "cloudfront",
+            client_ip,
+            name="client_ip",
+            problem="is not an IPv4 or IPv6 address",
+            fix="use an address like '203.0.113.178'",
+            refuse=_refuse,
+        )
     if distribution_id is None:
         distribution_id = "E" + ctx.upper_alnum(13)
     elif not _DISTRIBUTION_ID.fullmatch(distribution_id):
@@ -475,7 +483,7 @@ def build(
             "is not a CloudFront distribution id",
             "use upper-case letters and digits, like 'EDFDVBD6EXAMPLE'",
         )
-    user_agent = ctx.rng.choice(_USER_AGENTS)
+    user_agent, accept = pick_user_agent(ctx, None, agents=_USER_AGENTS)
     edge = ctx.hex(32)  # the edge server named in Via
     country = ctx.rng.choice(_COUNTRIES)
     if host is not None and (not host or any(c in host for c in "/ :?#")):
@@ -514,7 +522,7 @@ def build(
             {
                 "Host": host or distribution_domain,
                 "User-Agent": user_agent,
-                "Accept": "*/*",
+                "Accept": accept,
                 **body_headers,
             }
         ),

@@ -8,17 +8,16 @@ from typing import Any, Literal
 from ..errors import EventBuildError
 from ._core import BuildContext, Event, event_source
 from ._http import (
-    binary_body,
-    check_ip,
     check_method,
     check_path,
-    encode_body,
+    default_headers,
+    encode_body_by_type,
     iam_caller,
     merge_headers,
     multi_values,
     payload_v2,
+    pick_source_ip,
     pick_user_agent,
-    trace_id,
 )
 
 __all__ = ["build"]
@@ -28,6 +27,11 @@ _ACCOUNT = re.compile(r"\d{12}")
 # IAM user names: letters, digits and +=,.@_- (up to 64).
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html
 _IAM_USER = re.compile(r"[\w+=,.@-]{1,64}")
+# TLS details function URLs add (as in Powertools' captured lambdaFunctionUrlEvent).
+_TLS_HEADERS = {
+    "X-Amzn-TLS-Cipher-Suite": "ECDHE-RSA-AES128-GCM-SHA256",
+    "X-Amzn-TLS-Version": "TLSv1.2",
+}
 
 
 @event_source(
@@ -80,37 +84,16 @@ def build(
             f"Event source {slug!r}: iam_user={iam_user!r} is not an IAM user name (up to 64 "
             "letters, digits and +=,.@_-). Fix: iam_user='example-user'."
         )
-    ip = check_ip(slug, source_ip) if source_ip is not None else ctx.ipv4()
+    ip = pick_source_ip(ctx, slug, source_ip)
     url = url_id or ctx.lower_alnum(32)
     # Function URLs live under on.aws in every commercial region.
     domain = f"{url}.lambda-url.{ctx.region}.on.aws"
-    agent, accept = pick_user_agent(ctx, user_agent)
+    agent = pick_user_agent(ctx, user_agent)
     given_headers = multi_values(slug, "headers", headers)
-    payload = encode_body(
-        body,
-        is_base64_encoded=binary_body(is_base64_encoded, body, content_type, given_headers),
-        content_type=content_type,
+    payload = encode_body_by_type(
+        body, content_type=content_type, is_base64_encoded=is_base64_encoded, headers=given_headers
     )
-
-    defaults = {"accept": accept}
-    if payload.text is not None:
-        defaults["content-length"] = str(payload.length)
-    if payload.content_type is not None:
-        defaults["content-type"] = payload.content_type
-    defaults.update(
-        {
-            "host": domain,
-            "user-agent": agent,
-            # TLS details function URLs add (as in Powertools' captured lambdaFunctionUrlEvent).
-            "x-amzn-tls-cipher-suite": "ECDHE-RSA-AES128-GCM-SHA256",
-            "x-amzn-tls-version": "TLSv1.2",
-            "x-amzn-trace-id": trace_id(ctx),
-            "x-forwarded-for": ip,
-            "x-forwarded-port": "443",
-            "x-forwarded-proto": "https",
-        }
-    )
-    header_multi = merge_headers(defaults, given_headers, lower=True)
+    defaults = default_headers(ctx, ip, agent, host=domain, body=payload, extra=_TLS_HEADERS)
     authorizer: dict[str, Any] | None = None
     account = "anonymous"  # what Lambda reports for an unauthenticated (NONE) caller
     if auth_type == "AWS_IAM":
@@ -126,11 +109,10 @@ def build(
         account_id=account,
         domain_name=domain,
         request_id=ctx.uuid(),
-        headers=header_multi,
-        cookies=list(cookies or ()),
+        headers=merge_headers(defaults, given_headers, lower=True),
+        cookies=cookies,
         query=multi_values(slug, "query", query),
         body=payload,
         source_ip=ip,
-        user_agent=header_multi.get("user-agent", [agent])[-1],
         authorizer=authorizer,
     )

@@ -149,12 +149,14 @@ def build(
         (
             "Authentication-Results",
             f"amazonses.com; spf={_RESULT[spf]} (spfCheck: {spf_reason}) {smtp} "
-            f"dkim={_RESULT[dkim]} header.i=@{domain}; dmarc={_RESULT[dmarc]} header.from={domain};",
+            f"dkim={_RESULT[dkim]} header.i=@{domain}; "
+            f"dmarc={_RESULT[dmarc]} header.from={domain};",
         ),
         ("X-SES-RECEIPT", b64(ctx.rng.getrandbits(768).to_bytes(96, "big"))),
         (
             "DKIM-Signature",
-            f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s=selector1; t={epoch_seconds(sent)}; "
+            f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s=selector1; "
+            f"t={epoch_seconds(sent)}; "
             "h=from:to:subject:date:message-id:mime-version:content-type; "
             f"bh={b64(ctx.rng.getrandbits(256).to_bytes(32, 'big'))}; "
             f"b={b64(ctx.rng.getrandbits(1024).to_bytes(128, 'big'))}",

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pytest_lambda.sources import build, registry
 from pytest_lambda.sources._core import SOURCE_MODULES, BuildContext
@@ -115,3 +117,23 @@ def test_build_context_is_reusable_and_keeps_drawing():
     first = build("sqs", ctx=ctx)
     second = build("sqs", ctx=ctx)
     assert first["Records"][0]["messageId"] != second["Records"][0]["messageId"]
+
+
+# Any instant from 2001 to 2099 (AWS services only exist in that range; the upper bound keeps
+# epoch seconds in every format's width) and any 63-bit seed.
+INSTANTS = st.datetimes(
+    min_value=datetime(2001, 1, 1),
+    max_value=datetime(2099, 12, 31),
+    timezones=st.just(timezone.utc),
+)
+
+
+@pytest.mark.parametrize(("slug", "variant"), ORACLE_CASES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**63 - 1), now=INSTANTS)
+def test_any_seed_and_instant_gives_a_valid_event(slug, variant, seed, now):
+    event = build(slug, variant, seed=seed, now=now)
+    model = parser_model(slug, variant)
+    if model is not None:
+        model.model_validate(event)
+    assert event == build(slug, variant, seed=seed, now=now)
