@@ -15,10 +15,12 @@ if TYPE_CHECKING:
         ConfigError,
         EventBuildError,
         InvalidMarkerError,
+        InvocationError,
         PytestLambdaError,
         PytestLambdaWarning,
         UnknownSourceError,
     )
+    from .invoke import Invocation, LambdaFunction
     from .sources import BuildContext, event_sources
     from .sources import build as build_event
 
@@ -31,6 +33,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ConfigError": ("pytest_lambda.errors", "ConfigError"),
     "EventBuildError": ("pytest_lambda.errors", "EventBuildError"),
     "InvalidMarkerError": ("pytest_lambda.errors", "InvalidMarkerError"),
+    "Invocation": ("pytest_lambda.invoke", "Invocation"),
+    "InvocationError": ("pytest_lambda.errors", "InvocationError"),
+    "LambdaFunction": ("pytest_lambda.invoke", "LambdaFunction"),
     "LambdaContext": ("pytest_lambda.context", "LambdaContext"),
     "PytestLambdaError": ("pytest_lambda.errors", "PytestLambdaError"),
     "PytestLambdaWarning": ("pytest_lambda.errors", "PytestLambdaWarning"),
@@ -46,7 +51,10 @@ __all__ = [
     "ConfigError",
     "EventBuildError",
     "InvalidMarkerError",
+    "Invocation",
+    "InvocationError",
     "LambdaContext",
+    "LambdaFunction",
     "PytestLambdaError",
     "PytestLambdaWarning",
     "UnknownSourceError",

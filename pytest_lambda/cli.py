@@ -392,12 +392,101 @@ def _cmd_sync(argv: list[str]) -> int:
     return 0
 
 
+# -- invoke ---------------------------------------------------------------------------------
+
+
+def _cmd_invoke(argv: list[str]) -> int:
+    parser = _Parser(
+        prog=f"{PROG} invoke",
+        description="Run a handler once in an execution environment with Lambda's limits: "
+        "the response payload on stdout, the logs and REPORT line on stderr, exit 1 on a "
+        "function error.",
+    )
+    parser.add_argument("handler", help="module.function, e.g. app.handler")
+    parser.add_argument(
+        "--event",
+        default=None,
+        metavar="FILE|-",
+        help="the event JSON file, or - for stdin (default: {})",
+    )
+    parser.add_argument("--code-dir", default=".", help="the function's code (default: .)")
+    parser.add_argument("--timeout", default=None, help="seconds (default 3)")
+    parser.add_argument("--memory", default=None, help="MB (default 128)")
+    parser.add_argument("--ephemeral-storage", default=None, help="/tmp MB (default 512)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable; repeatable",
+    )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a layer directory (its python/ goes on sys.path); repeatable",
+    )
+    parser.add_argument("--function-name", default="my-function")
+    parser.add_argument("--isolation", choices=("process", "inline"), default="process")
+    args = parser.parse_args(argv)
+    if args.event in (None, ""):
+        event_text = "{}"
+    elif args.event == "-":
+        event_text = sys.stdin.read()
+    else:
+        try:
+            event_text = Path(args.event).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"{PROG} invoke: error: cannot read --event {args.event!r}: {exc.strerror}."
+            ) from None
+    environment: dict[str, str] = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"{PROG} invoke: error: --env {item!r} is not NAME=VALUE.")
+        environment[name] = value
+    from .config import SETTINGS
+    from .invoke import LambdaFunction
+
+    settings: dict[str, Any] = {}
+    for name, raw in (
+        ("timeout", args.timeout),
+        ("memory", args.memory),
+        ("ephemeral_storage", args.ephemeral_storage),
+    ):
+        if raw is not None:
+            settings[name] = SETTINGS[name].parse(raw, f"from --{name.replace('_', '-')}")
+    with LambdaFunction(
+        args.handler,
+        code_dir=args.code_dir,
+        environment=environment,
+        layers=args.layer,
+        function_name=args.function_name,
+        isolation=args.isolation,
+        **settings,
+    ) as function:
+        result = function.invoke(event_text)
+    sys.stderr.write(result.logs)
+    if result.status_code >= 300:
+        sys.stderr.write(f"{PROG} invoke: {result.error_type}: {result.error_message}\n")
+        return 1
+    payload = result.payload
+    if isinstance(payload, bytes):
+        sys.stdout.buffer.write(payload + b"\n")
+    else:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    return 1 if result.function_error else 0
+
+
 # -- main -----------------------------------------------------------------------------------
 
-_COMMANDS = {"event": _cmd_event, "sync": _cmd_sync}
+_COMMANDS = {"event": _cmd_event, "invoke": _cmd_invoke, "sync": _cmd_sync}
 _USAGE = (
-    f"usage: {PROG} {{event,sync}} ...\n\n"
+    f"usage: {PROG} {{event,invoke,sync}} ...\n\n"
     "  event   print a realistic Lambda event as JSON (event --list shows all sources)\n"
+    "  invoke  run a handler once with Lambda's limits (payload on stdout, logs on stderr)\n"
     "  sync    write or --check the canonical events/ tree\n"
 )
 

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
-from .limits import MEMORY_MB, QUOTAS_URL, TIMEOUT_S
+from .limits import EPHEMERAL_STORAGE_MB, MEMORY_MB, QUOTAS_URL, TIMEOUT_S
 
-__all__ = ["SETTINGS", "Setting", "parse_memory", "parse_seed", "parse_timeout"]
+__all__ = [
+    "SETTINGS",
+    "Setting",
+    "parse_ephemeral_storage",
+    "parse_isolation",
+    "parse_memory",
+    "parse_seed",
+    "parse_timeout",
+]
 
 
 def _number(value: object, where: str, what: str) -> float:
@@ -55,6 +63,29 @@ def parse_memory(value: object, where: str) -> int:
             f"(docs: {QUOTAS_URL})."
         )
     return int(number)
+
+
+def parse_ephemeral_storage(value: object, where: str) -> int:
+    """Whole MB of /tmp, 512 to 10,240."""
+    number = _number(value, where, "ephemeral storage")
+    low, high, _ = EPHEMERAL_STORAGE_MB
+    if number != int(number) or not low <= number <= high:
+        raise ConfigError(
+            f"Invalid ephemeral storage {value!r} {where}: Lambda accepts whole MB from {low} "
+            f"to {high:,} (docs: {QUOTAS_URL})."
+        )
+    return int(number)
+
+
+def parse_isolation(value: object, where: str) -> str:
+    """``process`` (limits enforced in a worker process) or ``inline`` (the test process)."""
+    text = str(value).strip()
+    if text not in ("process", "inline"):
+        raise ConfigError(
+            f"Invalid isolation {value!r} {where}: use 'process' (limits enforced) or "
+            "'inline' (the handler runs in the test process; mocks apply)."
+        )
+    return text
 
 
 def parse_seed(value: object, where: str) -> int:
@@ -103,6 +134,24 @@ SETTINGS: dict[str, Setting] = {
         parse_memory,
         MEMORY_MB[2],
         f"function memory in MB (AWS default {MEMORY_MB[2]})",
+    ),
+    "ephemeral_storage": Setting(
+        "ephemeral_storage",
+        "--lambda-ephemeral-storage",
+        "lambda_ephemeral_storage",
+        "lambda_ephemeral_storage",
+        parse_ephemeral_storage,
+        EPHEMERAL_STORAGE_MB[2],
+        f"/tmp size in MB (AWS default {EPHEMERAL_STORAGE_MB[2]})",
+    ),
+    "isolation": Setting(
+        "isolation",
+        "--lambda-isolation",
+        "lambda_isolation",
+        "lambda_isolation",
+        parse_isolation,
+        "process",
+        "where handlers run: process (default; limits enforced) or inline (the test process)",
     ),
     "seed": Setting(
         "seed",

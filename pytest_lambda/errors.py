@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "EventBuildError",
     "InvalidMarkerError",
+    "InvocationError",
     "PytestLambdaError",
     "PytestLambdaWarning",
     "UnknownSourceError",
@@ -37,6 +38,20 @@ class UnknownSourceError(PytestLambdaError, LookupError):
 
 class EventBuildError(PytestLambdaError, ValueError):
     """An event could not be built from the given parameters."""
+
+
+class InvocationError(PytestLambdaError):
+    """An invocation ended in an error; raised by ``Invocation.raise_for_error()``.
+
+    ``.invocation`` holds the whole result, logs included.
+    """
+
+    def __init__(self, invocation: object) -> None:
+        self.invocation = invocation
+        error_type = getattr(invocation, "error_type", None) or "Error"
+        message = getattr(invocation, "error_message", None) or ""
+        logs = getattr(invocation, "logs", "")
+        super().__init__(f"{error_type}: {message}" + (f"\n--- logs ---\n{logs}" if logs else ""))
 
 
 class PytestLambdaWarning(UserWarning):

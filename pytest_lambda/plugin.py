@@ -7,7 +7,8 @@ are imported only when a fixture needs them.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,9 +17,10 @@ from .config import SETTINGS, Setting
 from .context import LambdaContext
 from .errors import ConfigError, InvalidMarkerError
 
-__all__ = ["EventFactory", "lambda_context", "lambda_event"]
+__all__ = ["EventFactory", "lambda_context", "lambda_event", "lambda_function"]
 
 _SESSION_KEY = pytest.StashKey[dict[str, Any]]()
+_FUNCTIONS_KEY = pytest.StashKey[list[Any]]()
 
 _MARKERS = {
     "lambda_timeout": (
@@ -28,6 +30,18 @@ _MARKERS = {
     "lambda_memory": (
         "lambda_memory(mb): the function memory for this test (128-10240 MB); overrides "
         "--lambda-memory and the lambda_memory ini key."
+    ),
+    "lambda_ephemeral_storage": (
+        "lambda_ephemeral_storage(mb): the /tmp size for this test (512-10240 MB); overrides "
+        "--lambda-ephemeral-storage and the lambda_ephemeral_storage ini key."
+    ),
+    "lambda_isolation": (
+        "lambda_isolation(mode): 'process' (a worker process, limits enforced) or 'inline' "
+        "(the test process: mocks apply); overrides --lambda-isolation."
+    ),
+    "lambda_env": (
+        "lambda_env(**variables): environment variables of the functions this test creates "
+        "(merged over class and module markers; the closest wins)."
     ),
 }
 
@@ -48,11 +62,32 @@ def pytest_configure(config: pytest.Config) -> None:
     }
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     values = config.stash[_SESSION_KEY]
-    return (
-        f"lambda: seed={values['seed']} timeout={values['timeout']:g}s memory={values['memory']}MB"
-    )
+    from .invoke import _sandbox
+
+    return [
+        f"lambda: seed={values['seed']} timeout={values['timeout']:g}s "
+        f"memory={values['memory']}MB tmp={values['ephemeral_storage']}MB "
+        f"isolation={values['isolation']}",
+        f"lambda enforcement: {_sandbox.detect().describe()}",
+    ]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    functions = item.stash.get(_FUNCTIONS_KEY, None)
+    if functions and report.failed:
+        logs = "".join(inv.logs for fn in functions for inv in fn.invocations)
+        if logs:
+            report.sections.append((f"Captured lambda logs {report.when}", logs))
+    return report
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "pytest_lambda.invoke._controller" in sys.modules:
+        sys.modules["pytest_lambda.invoke._controller"].shutdown_zygote()
 
 
 def _session_value(config: pytest.Config, setting: Setting) -> Any:
@@ -146,3 +181,49 @@ def lambda_context(request: pytest.FixtureRequest) -> Callable[..., LambdaContex
             raise ConfigError(f"lambda_context(): {exc}") from None
 
     return make
+
+
+def _marker_environment(node: pytest.Item) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for marker in reversed(list(node.iter_markers("lambda_env"))):  # farthest first
+        if marker.args:
+            raise InvalidMarkerError(
+                f"@pytest.mark.lambda_env takes keyword arguments only (NAME='value'), got "
+                f"args={marker.args!r} (on {node.nodeid})."
+            )
+        env.update(marker.kwargs)
+    return env
+
+
+@pytest.fixture
+def lambda_function(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Create ``LambdaFunction`` objects that are closed after the test:
+    ``fn = lambda_function("app.handler", code_dir="src"); fn.invoke(event)``.
+
+    Timeout, memory, /tmp size, isolation and environment come from the markers
+    (``lambda_timeout``, ``lambda_memory``, ``lambda_ephemeral_storage``, ``lambda_isolation``,
+    ``lambda_env``), then the command line, ini and AWS defaults; keyword arguments override
+    them. The logs of every invocation are attached to the report of a failing test.
+    """
+    from .invoke import LambdaFunction
+
+    node = request.node
+    defaults = {
+        name: resolve(node, name)
+        for name in ("timeout", "memory", "ephemeral_storage", "isolation")
+    }
+    marker_env = _marker_environment(node)
+    functions: list[Any] = []
+    node.stash[_FUNCTIONS_KEY] = functions
+
+    def make(handler: str, **kwargs: Any) -> Any:
+        settings = {**defaults, **kwargs}
+        settings["environment"] = {**marker_env, **(kwargs.get("environment") or {})}
+        settings.setdefault("where", f"(test {node.nodeid})")
+        fn = LambdaFunction(handler, **settings)
+        functions.append(fn)
+        return fn
+
+    yield make
+    for fn in functions:
+        fn.close()

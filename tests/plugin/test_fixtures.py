@@ -11,7 +11,12 @@ def test_example_project_passes(pytester: pytest.Pytester) -> None:
     pytester.copy_example("example_project")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=6)
-    result.stdout.fnmatch_lines(["lambda: seed=0 timeout=3s memory=256MB"])
+    result.stdout.fnmatch_lines(
+        [
+            "lambda: seed=0 timeout=3s memory=256MB tmp=512MB isolation=process",
+            "lambda enforcement: memory=* pids=* tmp=* fs=*",
+        ]
+    )
 
 
 def test_plugin_loads_through_the_entry_point(pytester: pytest.Pytester) -> None:
@@ -102,7 +107,7 @@ def test_marker_beats_option_beats_ini(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("--lambda-timeout", "6")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["lambda: seed=0 timeout=6s memory=1024MB"])
+    result.stdout.fnmatch_lines(["lambda: seed=0 timeout=6s memory=1024MB *"])
 
 
 def test_ini_value_applies_without_option(pytester: pytest.Pytester) -> None:

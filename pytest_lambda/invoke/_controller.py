@@ -1,0 +1,454 @@
+"""The parent side of execution environments: create, invoke, watch, kill, classify.
+
+Every limit is enforced here, in the test process, whatever the handler does: the deadline is
+measured on a monotonic clock freezegun does not patch and ends with SIGKILL of the whole
+process group; memory is bounded by a cgroup (the kernel kills) or watched by RSS polling;
+request and response sizes are checked on the bytes. See ``_sandbox`` for /tmp and the
+read-only file system.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import _clock
+from . import _protocol, _sandbox
+
+__all__ = ["Environment", "Outcome", "Zygote", "zygote"]
+
+#: Lambda's init phase limit for on-demand environments (lambda-behavior.md section 5).
+INIT_LIMIT_S = 10.0
+#: Sync response limit: 6 MiB + 100 bytes, as Lambda's error message states (section 3.6).
+RESPONSE_LIMIT = 6 * 1024 * 1024 + 100
+#: RSS polling period for the fallback memory watch.
+_POLL_S = 0.005
+
+_SIGNAL_TEXT = {
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGTERM: "terminated",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGINT: "interrupt",
+}
+
+
+def termination(status: int | None) -> str | None:
+    """How the Lambda platform words a runtime exit (Go's ProcessState, as RIE prints it);
+    ``None`` for a clean exit ("Runtime exited without providing a reason")."""
+    if status is None:
+        return "signal: killed"
+    if os.WIFSIGNALED(status):
+        sig = signal.Signals(os.WTERMSIG(status))
+        return f"signal: {_SIGNAL_TEXT.get(sig, sig.name.lower())}"
+    code = os.waitstatus_to_exitcode(status)
+    return None if code == 0 else f"exit status {code}"
+
+
+class Zygote:
+    """Client of the zygote process (one per test process)."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "PYTHONPATH": package_parent,
+        }
+        if "PYTHONDONTWRITEBYTECODE" in os.environ:
+            env["PYTHONDONTWRITEBYTECODE"] = os.environ["PYTHONDONTWRITEBYTECODE"]
+        self._sock = ours
+        self._lock = threading.Lock()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest_lambda.invoke._zygote", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        theirs.close()
+        ready = self._receive()
+        self.mechanisms = _sandbox.Mechanisms(**ready["mechanisms"])
+
+    def _receive(self) -> dict[str, Any]:
+        message = self._sock.recv(1 << 20)
+        if not message:
+            raise ConnectionError("the zygote exited")
+        reply: dict[str, Any] = json.loads(message)
+        return reply
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def spawn(self, spec: dict[str, Any], fds: list[int]) -> int:
+        with self._lock:
+            socket.send_fds(self._sock, [json.dumps({"op": "spawn", "spec": spec}).encode()], fds)
+            pid: int = self._receive()["pid"]
+            return pid
+
+    def wait(self, pid: int, timeout: float = 5.0) -> int | None:
+        """The exit status of environment ``pid`` (``None`` if unknown within ``timeout``)."""
+        with self._lock:
+            self._sock.sendmsg(
+                [json.dumps({"op": "wait", "pid": pid, "timeout": timeout}).encode()]
+            )
+            status: int | None = self._receive()["status"]
+            return status
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        finally:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+_ZYGOTE: Zygote | None = None
+_ZYGOTE_LOCK = threading.Lock()
+
+
+def zygote() -> Zygote:
+    """The test process's zygote, started on first use and restarted if it died."""
+    global _ZYGOTE
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is None or not _ZYGOTE.alive():
+            if _ZYGOTE is not None:
+                _ZYGOTE.close()
+            _ZYGOTE = Zygote()
+        return _ZYGOTE
+
+
+def shutdown_zygote() -> None:
+    """Stop the zygote (it kills every environment it still has)."""
+    global _ZYGOTE
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is not None:
+            _ZYGOTE.close()
+            _ZYGOTE = None
+
+
+atexit.register(shutdown_zygote)
+
+
+@dataclass
+class Outcome:
+    """What happened to one request in an environment, before it is shaped for the caller."""
+
+    kind: str  # "ok" | "error" | "timeout" | "oom" | "exit" | "init_error" | "too_large"
+    body: bytes | None = None
+    binary: bool = False
+    duration_ms: float = 0.0
+    init_ms: float | None = None
+    logs: str = ""
+    max_memory_mb: int = 0
+    termination: str | None = None
+    response_size: int = 0
+    environment_lost: bool = False
+
+
+@dataclass
+class _Stream:
+    """Log bytes of an environment, cut at the runtime's end markers."""
+
+    marker: bytes
+    buffer: bytearray = field(default_factory=bytearray)
+
+    def take_until(self, request_id: str) -> str | None:
+        token = self.marker + request_id.encode() + b"\n"
+        index = self.buffer.find(token)
+        if index < 0:
+            return None
+        text = bytes(self.buffer[:index]).decode("utf-8", "replace")
+        del self.buffer[: index + len(token)]
+        return text
+
+    def take_all(self) -> str:
+        text = bytes(self.buffer).decode("utf-8", "replace")
+        self.buffer.clear()
+        return text
+
+
+class Environment:
+    """One execution environment: a process that imported the handler and serves requests."""
+
+    def __init__(
+        self,
+        *,
+        handler: str,
+        task_root: str,
+        layer_paths: list[str],
+        env: dict[str, str],
+        memory_mb: int,
+        tmp_mb: int,
+        tmp_dir: str,
+        timeout_s: float,
+        ensure_ascii: bool,
+    ) -> None:
+        self._zygote = zygote()
+        self.mechanisms = self._zygote.mechanisms
+        self.memory_mb = memory_mb
+        self.timeout_s = timeout_s
+        self.cgroup: _sandbox.Cgroup | None = _sandbox.Cgroup(
+            f"env-{uuid.uuid4().hex[:12]}", memory_mb=memory_mb, mechanisms=self.mechanisms
+        )
+        self._kernel_memory = self.mechanisms.memory != "rss-poll"
+        marker = f"\x1e{uuid.uuid4().hex}:"
+        self._logs = _Stream(marker.encode())
+        cmd_r, self._cmd_w = os.pipe()
+        self._result_r, result_w = os.pipe()
+        self._log_r, log_w = os.pipe()
+        spec = {
+            "handler": handler,
+            "task_root": task_root,
+            "layer_paths": layer_paths,
+            "sys_path": [p for p in sys.path if p and Path(p).is_absolute()],
+            "env": env,
+            "tmp_mb": tmp_mb,
+            "tmp_dir": tmp_dir,
+            "read_only": True,
+            "mechanisms": self.mechanisms.__dict__,
+            "cgroup_procs": self.cgroup.procs_file if self.cgroup else None,
+            "marker": marker,
+            "ensure_ascii": ensure_ascii,
+        }
+        try:
+            self.pid = self._zygote.spawn(spec, [cmd_r, result_w, log_w])
+        finally:
+            for fd in (cmd_r, result_w, log_w):
+                os.close(fd)
+        for fd in (self._result_r, self._log_r, self._cmd_w):
+            os.set_blocking(fd, False)
+        self._pidfd: int | None
+        try:
+            self._pidfd = os.pidfd_open(self.pid)
+        except (OSError, AttributeError):
+            self._pidfd = None
+        self._frames = _protocol.FrameReader(RESPONSE_LIMIT)
+        self.alive = True
+        self.invocations = 0
+        self._peak_rss_mb = 0.0
+
+    # -- the event loop of one request ---------------------------------------------------
+
+    def _pump(
+        self, deadline: float, pending: bytes, want: str
+    ) -> tuple[str, dict[str, Any] | None, bytes | None]:
+        """Run until a frame of type ``want`` arrives, the deadline passes, the process dies
+        or memory runs over. Returns (what, header, body)."""
+        view = memoryview(pending)
+        next_poll = 0.0
+        while True:
+            now = _clock.monotonic()
+            if now >= deadline:
+                return "timeout", None, None
+            readers = [self._result_r, self._log_r]
+            if self._pidfd is not None:
+                readers.append(self._pidfd)
+            writers = [self._cmd_w] if view else []
+            wait = deadline - now
+            if not self._kernel_memory or self._pidfd is None:
+                wait = min(wait, _POLL_S)
+            try:
+                readable, writable, _ = select.select(readers, writers, [], wait)
+            except InterruptedError:
+                continue
+            if writable:
+                try:
+                    view = view[os.write(self._cmd_w, view[: 1 << 16]) :]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    view = memoryview(b"")
+            if self._log_r in readable:
+                self._drain_logs()
+            if self._result_r in readable:
+                try:
+                    data = os.read(self._result_r, 1 << 20)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    return "died", None, None
+                try:
+                    frames = self._frames.feed(data)
+                except _protocol.FrameError:
+                    return "garbage", None, None
+                for header, body in frames:
+                    if header.get("type") == want:
+                        return "frame", header, body
+            if self._pidfd is not None and self._pidfd in readable:
+                self._drain_logs()
+                return "died", None, None
+            if not self._kernel_memory and _clock.monotonic() >= next_poll:
+                next_poll = _clock.monotonic() + _POLL_S
+                rss = _sandbox.group_rss_mb(self.pid)
+                self._peak_rss_mb = max(self._peak_rss_mb, rss)
+                if rss > self.memory_mb:
+                    return "oom", None, None
+            if self._pidfd is None and not _pid_alive(self.pid):
+                return "died", None, None
+
+    def _drain_logs(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._log_r, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            self._logs.buffer += chunk
+
+    def _collect_logs(self, request_id: str) -> str:
+        """This request's log text: up to its end marker, waiting briefly for the marker."""
+        deadline = _clock.monotonic() + 0.2
+        while True:
+            self._drain_logs()
+            text = self._logs.take_until(request_id)
+            if text is not None:
+                return text
+            if _clock.monotonic() >= deadline:
+                return self._logs.take_all()
+            select.select([self._log_r], [], [], 0.01)
+
+    def _memory_used_mb(self, reported_kb: int = 0) -> int:
+        peak = self._peak_rss_mb
+        if self.cgroup is not None and self._kernel_memory:
+            peak = max(peak, self.cgroup.peak_memory_mb())
+        peak = max(peak, reported_kb / 1024)
+        return max(1, math.ceil(peak))
+
+    def _lost(self, what: str, outcome: Outcome) -> Outcome:
+        """The environment ended (timeout, memory, crash): kill it and classify."""
+        if (
+            what == "died"
+            and self.cgroup is not None
+            and self._kernel_memory
+            and self.cgroup.oom_killed()
+        ):
+            what = "oom"
+        if what != "died":  # still running: its current footprint counts
+            self._peak_rss_mb = max(self._peak_rss_mb, _sandbox.group_rss_mb(self.pid))
+        outcome.max_memory_mb = self._memory_used_mb()
+        self.kill()
+        status = self._zygote.wait(self.pid) if what != "timeout" else None
+        outcome.logs += self._logs.take_all()
+        outcome.environment_lost = True
+        if what == "timeout":
+            outcome.kind = "timeout"
+        elif what == "oom" or (
+            self.cgroup is not None and self._kernel_memory and self.cgroup.oom_killed()
+        ):
+            outcome.kind = "oom"
+            outcome.termination = "signal: killed"
+        else:
+            outcome.kind = "exit"
+            outcome.termination = termination(status) if what == "died" else "signal: killed"
+        return outcome
+
+    def init(self) -> Outcome:
+        """Wait for the handler import (the init phase)."""
+        started = _clock.monotonic()
+        what, header, body = self._pump(started + INIT_LIMIT_S, b"", "init")
+        if what != "frame" or header is None:
+            elapsed_ms = (_clock.monotonic() - started) * 1000
+            return self._lost(what, Outcome("exit", init_ms=elapsed_ms))
+        logs = self._collect_logs("")
+        init_ms = float(header.get("init_ms", 0.0))
+        self._peak_rss_mb = max(self._peak_rss_mb, header.get("max_rss_kb", 0) / 1024)
+        if not header.get("ok"):
+            self.kill()
+            self._zygote.wait(self.pid)
+            return Outcome(
+                "init_error",
+                body=body,
+                init_ms=init_ms,
+                logs=logs,
+                max_memory_mb=self._memory_used_mb(header.get("max_rss_kb", 0)),
+                environment_lost=True,
+            )
+        return Outcome("ok", init_ms=init_ms, logs=logs)
+
+    def invoke(self, request: dict[str, Any], event: bytes, timeout_s: float) -> Outcome:
+        started = _clock.monotonic()
+        self.invocations += 1
+        frame = _protocol.encode(request, event)
+        what, header, body = self._pump(started + timeout_s, frame, "result")
+        elapsed_ms = (_clock.monotonic() - started) * 1000
+        if what != "frame" or header is None:
+            return self._lost(what, Outcome("exit", duration_ms=elapsed_ms))
+        logs = self._collect_logs(request["request_id"])
+        outcome = Outcome(
+            "ok" if header.get("ok") else "error",
+            body=body,
+            binary=bool(header.get("binary")),
+            duration_ms=float(header.get("duration_ms", elapsed_ms)),
+            logs=logs,
+            max_memory_mb=self._memory_used_mb(header.get("max_rss_kb", 0)),
+            response_size=int(header.get("_body_length", len(body or b""))),
+        )
+        if body is None:
+            outcome.kind = "too_large"
+        return outcome
+
+    def kill(self) -> None:
+        """SIGKILL the environment's process group (and anything left in its cgroup)."""
+        if not self.alive:
+            return
+        self.alive = False
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.cgroup is not None:
+            self.cgroup.close()
+            self.cgroup = None
+
+    def close(self) -> None:
+        """End the environment and release everything it holds."""
+        if self.alive:
+            self.kill()
+            self._zygote.wait(self.pid, timeout=2.0)
+        if self.cgroup is not None:
+            self.cgroup.close()
+            self.cgroup = None
+        for fd in (self._cmd_w, self._result_r, self._log_r, self._pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._pidfd = None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def utc_stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

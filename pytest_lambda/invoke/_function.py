@@ -1,0 +1,477 @@
+"""``LambdaFunction``: a function configuration with its execution environments.
+
+``fn.invoke(event)`` finds an idle environment (a warm start) or creates one (a cold start:
+fork from the zygote, import the handler), sends the event and returns an ``Invocation``
+shaped as Lambda's Invoke API answers: status code, payload, ``FunctionError``, logs and the
+REPORT figures. Invocations return results; they never raise for a function error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from .. import _clock
+from ..errors import ConfigError, InvocationError
+from ..function_config import FunctionConfig
+from ..limits import ASYNC_REQUEST_PAYLOAD_BYTES, SYNC_REQUEST_PAYLOAD_BYTES
+from . import _controller, _protocol, _sandbox
+
+__all__ = ["Invocation", "LambdaFunction", "Report"]
+
+InvocationType = Literal["RequestResponse", "Event", "DryRun"]
+_STATUS = {"RequestResponse": 200, "Event": 202, "DryRun": 204}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures of Lambda's REPORT log line."""
+
+    duration_ms: float
+    billed_duration_ms: int
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The answer to one invocation, as the Invoke API gives it (plus the logs).
+
+    ``payload`` is the decoded JSON response (or the error object when ``function_error``
+    is ``"Unhandled"``); raw ``bytes`` when the handler returned bytes; ``None`` for
+    ``Event``/``DryRun`` invocations.
+    """
+
+    status_code: int
+    payload: Any
+    function_error: str | None
+    error_type: str | None
+    error_message: str | None
+    request_id: str
+    cold_start: bool
+    logs: str
+    report: Report | None
+    executed_version: str = "$LATEST"
+
+    @property
+    def ok(self) -> bool:
+        """The function ran and returned without error."""
+        return self.function_error is None and self.status_code < 300
+
+    def raise_for_error(self) -> Invocation:
+        """Raise :class:`~pytest_lambda.errors.InvocationError` on any error; else return self."""
+        if not self.ok:
+            raise InvocationError(self)
+        return self
+
+
+def _trace_id(now: datetime, token: str) -> str:
+    return f"Root=1-{int(now.timestamp()):08x}-{token[:24]};Parent={token[24:40]};Sampled=0"
+
+
+class LambdaFunction:
+    """A Lambda function you can invoke locally, with Lambda's limits enforced.
+
+    ``LambdaFunction("app.handler", code_dir="src", timeout=3, memory=128)``; use it as a
+    context manager or call :meth:`close` to end its environments.
+    """
+
+    def __init__(
+        self,
+        handler: str,
+        *,
+        code_dir: str | os.PathLike[str] = ".",
+        timeout: float = 3,
+        memory: int = 128,
+        ephemeral_storage: int = 512,
+        environment: Mapping[str, str] | None = None,
+        layers: Sequence[str | os.PathLike[str]] = (),
+        isolation: Literal["process", "inline"] = "process",
+        function_name: str = "my-function",
+        qualifier: str | None = None,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        architecture: Literal["x86_64", "arm64"] = "x86_64",
+        pass_aws_credentials: bool = False,
+        where: str = "",
+    ) -> None:
+        if isolation not in ("process", "inline"):
+            raise ConfigError(
+                f"Invalid isolation {isolation!r}{' ' + where if where else ''}: "
+                "use 'process' (the default: limits enforced) or 'inline' (the test process)."
+            )
+        self.config = FunctionConfig.create(
+            handler=handler,
+            code_dir=str(code_dir),
+            timeout=timeout,
+            memory=memory,
+            ephemeral_storage=ephemeral_storage,
+            environment=dict(environment or {}),
+            layers=tuple(str(layer) for layer in layers),
+            function_name=function_name,
+            qualifier=qualifier,
+            region=region,
+            account_id=account_id,
+            architecture=architecture,
+            pass_aws_credentials=pass_aws_credentials,
+            where=where,
+        )
+        self.isolation = isolation
+        self._lock = threading.Lock()
+        self._idle: list[_controller.Environment] = []
+        self._busy: set[_controller.Environment] = set()
+        self._tmp_root = tempfile.mkdtemp(prefix="pytest-lambda-")
+        self._slots = 0
+        # /tmp storage outlives an environment reset, as in Lambda: a replacement environment
+        # takes over the storage of the one that was lost.
+        self._free_tmp: list[str] = []
+        self._tmp_of: dict[int, str] = {}
+        self._closed = False
+        self.invocations: list[Invocation] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> LambdaFunction:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End every environment and remove their /tmp storage. Idempotent."""
+        with self._lock:
+            self._closed = True
+            environments = [*self._idle, *self._busy]
+            self._idle.clear()
+            self._busy.clear()
+        for env in environments:
+            env.close()
+        for tmp_dir in [*self._tmp_of.values(), *self._free_tmp]:
+            _sandbox.remove_tmp_image(tmp_dir)
+        shutil.rmtree(self._tmp_root, ignore_errors=True)
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()
+
+    @property
+    def mechanisms(self) -> Any:
+        """Which enforcement mechanisms this machine gives (see ``_sandbox.Mechanisms``)."""
+        return _controller.zygote().mechanisms
+
+    # -- invoke ----------------------------------------------------------------------------
+
+    def invoke(
+        self,
+        event: Any = None,
+        *,
+        invocation_type: InvocationType = "RequestResponse",
+        client_context: Mapping[str, Any] | None = None,
+        tenant_id: str | None = None,
+    ) -> Invocation:
+        """Invoke the function with ``event`` (a JSON-able value, or JSON text/bytes)."""
+        if invocation_type not in _STATUS:
+            raise ConfigError(
+                f"Invalid invocation_type {invocation_type!r}: use 'RequestResponse', 'Event' "
+                "or 'DryRun'."
+            )
+        if self._closed:
+            raise ConfigError("This LambdaFunction is closed; create a new one.")
+        request_id = str(uuid.uuid4())
+        payload, problem = self._encode_event(event, invocation_type)
+        if problem is not None:
+            status, error_type, message = problem
+            return self._record(
+                Invocation(
+                    status,
+                    {"Type": "User", "message": message},
+                    None,
+                    error_type,
+                    message,
+                    request_id,
+                    False,
+                    "",
+                    None,
+                    self.config.executed_version,
+                )
+            )
+        if invocation_type == "DryRun":
+            return self._record(
+                Invocation(
+                    204,
+                    None,
+                    None,
+                    None,
+                    None,
+                    request_id,
+                    False,
+                    "",
+                    None,
+                    self.config.executed_version,
+                )
+            )
+        if self.isolation == "inline":
+            from ._inline import invoke_inline
+
+            result = invoke_inline(self, payload, request_id, client_context, tenant_id)
+        else:
+            result = self._invoke_process(payload, request_id, client_context, tenant_id)
+        if invocation_type == "Event":
+            result = Invocation(
+                202,
+                None,
+                result.function_error,
+                result.error_type,
+                result.error_message,
+                result.request_id,
+                result.cold_start,
+                result.logs,
+                result.report,
+                result.executed_version,
+            )
+        return self._record(result)
+
+    def _record(self, invocation: Invocation) -> Invocation:
+        self.invocations.append(invocation)
+        return invocation
+
+    def _encode_event(
+        self, event: Any, invocation_type: str
+    ) -> tuple[bytes, tuple[int, str, str] | None]:
+        if isinstance(event, (bytes, bytearray)):
+            payload = bytes(event)
+        elif isinstance(event, str):
+            payload = event.encode()
+        else:
+            try:
+                payload = json.dumps(event).encode()
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"The event is not JSON-serialisable: {exc}") from None
+        if isinstance(event, (str, bytes, bytearray)):
+            try:
+                json.loads(payload)
+            except ValueError as exc:
+                # Invoke rejects a body that is not JSON (400 InvalidRequestContentException).
+                return payload, (
+                    400,
+                    "InvalidRequestContentException",
+                    f"Could not parse request body into json: {exc}",
+                )
+        limit = (
+            ASYNC_REQUEST_PAYLOAD_BYTES
+            if invocation_type == "Event"
+            else SYNC_REQUEST_PAYLOAD_BYTES
+        )
+        if len(payload) > limit:
+            return payload, (
+                413,
+                "RequestEntityTooLargeException",
+                f"{len(payload)} byte payload is too large for the {invocation_type} invocation "
+                f"type (limit {limit} bytes)",
+            )
+        return payload, None
+
+    def _new_environment(self) -> _controller.Environment:
+        config = self.config
+        with self._lock:
+            if self._free_tmp:
+                tmp_dir = self._free_tmp.pop()
+            else:
+                self._slots += 1
+                tmp_dir = os.path.join(self._tmp_root, f"env-{self._slots}")
+        os.makedirs(tmp_dir, exist_ok=True)
+        mechanisms = _controller.zygote().mechanisms
+        if mechanisms.tmp_backend == "ext4-loop":
+            _sandbox.prepare_tmp_image(tmp_dir, config.ephemeral_storage)
+        day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+        env = config.lambda_environment(
+            task_root=config.code_dir,
+            log_stream_name=f"{day}/[{config.executed_version}]{uuid.uuid4().hex}",
+        )
+        environment = _controller.Environment(
+            handler=config.handler,
+            task_root=config.code_dir,
+            layer_paths=list(config.layer_paths),
+            env=env,
+            memory_mb=config.memory,
+            tmp_mb=config.ephemeral_storage,
+            tmp_dir=tmp_dir,
+            timeout_s=config.timeout,
+            ensure_ascii=sys.version_info < (3, 12),
+        )
+        self._tmp_of[id(environment)] = tmp_dir
+        return environment
+
+    def _acquire(self) -> _controller.Environment | None:
+        with self._lock:
+            while self._idle:
+                env = self._idle.pop()
+                if env.alive:
+                    self._busy.add(env)
+                    return env
+            return None
+
+    def _release(self, env: _controller.Environment) -> None:
+        with self._lock:
+            self._busy.discard(env)
+            if env.alive and not self._closed:
+                self._idle.append(env)
+                return
+            tmp_dir = self._tmp_of.pop(id(env), None)
+        env.close()
+        if tmp_dir is not None:
+            with self._lock:
+                self._free_tmp.append(tmp_dir)
+
+    def _invoke_process(
+        self,
+        payload: bytes,
+        request_id: str,
+        client_context: Mapping[str, Any] | None,
+        tenant_id: str | None,
+    ) -> Invocation:
+        config = self.config
+        env = self._acquire()
+        cold = env is None
+        init_logs = ""
+        init: _controller.Outcome | None = None
+        if env is None:
+            env = self._new_environment()
+            with self._lock:
+                self._busy.add(env)
+            init = env.init()
+            init_logs = _init_start(config.region) + init.logs
+            if init.kind != "ok":
+                self._release(env)
+                return self._shape(
+                    request_id, init, cold=True, init_logs=init_logs, init_failed=True
+                )
+        now = _clock.utc_now()
+        request = {
+            "type": "invoke",
+            "request_id": request_id,
+            "deadline_ms": int(
+                datetime.now(timezone.utc).timestamp() * 1000 + config.timeout * 1000
+            ),
+            "invoked_function_arn": config.invoked_arn,
+            "trace_id": _trace_id(now, uuid.uuid4().hex + uuid.uuid4().hex),
+            "client_context": dict(client_context) if client_context is not None else None,
+            "tenant_id": tenant_id,
+        }
+        try:
+            outcome = env.invoke(request, payload, config.timeout)
+        finally:
+            self._release(env)
+        if init is not None:
+            outcome.init_ms = init.init_ms
+        return self._shape(request_id, outcome, cold=cold, init_logs=init_logs)
+
+    # -- shaping ---------------------------------------------------------------------------
+
+    def _shape(
+        self,
+        request_id: str,
+        outcome: _controller.Outcome,
+        *,
+        cold: bool,
+        init_logs: str = "",
+        init_failed: bool = False,
+    ) -> Invocation:
+        config = self.config
+        payload: Any = None
+        error_type: str | None = None
+        message: str | None = None
+        status_line = ""
+        if outcome.kind == "ok":
+            body = outcome.body or b""
+            payload = body if outcome.binary else json.loads(body) if body else None
+        elif outcome.kind in ("error", "init_error"):
+            payload = json.loads(outcome.body or b"{}")
+            error_type, message = payload.get("errorType"), payload.get("errorMessage")
+        elif outcome.kind == "timeout":
+            error_type = "Sandbox.Timedout"
+            message = (
+                f"RequestId: {request_id} Error: Task timed out after {config.timeout:.2f} seconds"
+            )
+            status_line = "Status: timeout\t"
+        elif outcome.kind == "oom":
+            error_type = "Runtime.OutOfMemory"
+            message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+        elif outcome.kind == "too_large":
+            error_type = "Function.ResponseSizeTooLarge"
+            message = (
+                f"Response payload size ({outcome.response_size} bytes) exceeded maximum "
+                f"allowed payload size ({_controller.RESPONSE_LIMIT} bytes)."
+            )
+        else:
+            error_type = "Runtime.ExitError"
+            reason = (
+                f"Runtime exited with error: {outcome.termination}"
+                if outcome.termination
+                else "Runtime exited without providing a reason"
+            )
+            message = f"RequestId: {request_id} Error: {reason}"
+        if error_type is not None and outcome.kind not in ("error", "init_error"):
+            payload = _protocol.error_payload(message or "", error_type)
+        if error_type is not None and not status_line:
+            status_line = f"Status: error\tError Type: {error_type}\t"
+        duration = config.timeout * 1000 if outcome.kind == "timeout" else outcome.duration_ms
+        init_ms = outcome.init_ms if cold else None
+        if init_failed:
+            duration, init_ms = outcome.init_ms or 0.0, None
+        report = Report(
+            duration_ms=round(duration, 2),
+            billed_duration_ms=max(1, math.ceil(duration + (init_ms or 0.0))),
+            memory_size_mb=config.memory,
+            max_memory_used_mb=outcome.max_memory_mb or 1,
+            init_duration_ms=round(init_ms, 2) if init_ms is not None else None,
+        )
+        lines = [init_logs]
+        if init_failed and error_type is not None:
+            lines.append(
+                f"INIT_REPORT Init Duration: {outcome.init_ms or 0.0:.2f} ms\tPhase: init\t"
+                f"Status: error\tError Type: {error_type}\n"
+            )
+        lines.append(f"START RequestId: {request_id} Version: {config.executed_version}\n")
+        if not init_failed:
+            lines.append(outcome.logs)
+        lines.append(f"END RequestId: {request_id}\n")
+        lines.append(
+            f"REPORT RequestId: {request_id}\tDuration: {report.duration_ms:.2f} ms\t"
+            f"Billed Duration: {report.billed_duration_ms} ms\tMemory Size: {config.memory} MB\t"
+            f"Max Memory Used: {report.max_memory_used_mb} MB\t"
+            + (f"Init Duration: {report.init_duration_ms:.2f} ms\t" if init_ms is not None else "")
+            + status_line
+            + "\n"
+        )
+        return Invocation(
+            status_code=200,
+            payload=payload,
+            function_error="Unhandled" if error_type is not None else None,
+            error_type=error_type,
+            error_message=message,
+            request_id=request_id,
+            cold_start=cold,
+            logs="".join(lines),
+            report=report,
+            executed_version=config.executed_version,
+        )
+
+
+def _init_start(region: str) -> str:
+    version = f"python:{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        f"INIT_START Runtime Version: {version}.local\tRuntime Version ARN: "
+        f"arn:aws:lambda:{region}::runtime:{'0' * 64}\n"
+    )
