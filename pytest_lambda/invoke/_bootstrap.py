@@ -224,6 +224,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         tmp_dir=spec["tmp_dir"],
         read_only=spec["read_only"],
         mechanisms=_sandbox.Mechanisms(**spec["mechanisms"]),
+        expose=(spec["task_root"], *spec.get("expose", ())),
     )
     if tmp != "/tmp":
         os.environ["TMPDIR"] = tmp

@@ -72,8 +72,9 @@ class Zygote:
             "LANG": "en_US.UTF-8",
             "PYTHONPATH": package_parent,
         }
-        if "PYTHONDONTWRITEBYTECODE" in os.environ:
-            env["PYTHONDONTWRITEBYTECODE"] = os.environ["PYTHONDONTWRITEBYTECODE"]
+        for name in ("PYTHONDONTWRITEBYTECODE", _sandbox.ENV_VAR):
+            if name in os.environ:
+                env[name] = os.environ[name]
         self._sock = ours
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
@@ -222,6 +223,7 @@ class Environment:
             "handler": handler,
             "task_root": task_root,
             "layer_paths": layer_paths,
+            "expose": list(layer_paths),
             "sys_path": [p for p in sys.path if p and Path(p).is_absolute()],
             "env": env,
             "tmp_mb": tmp_mb,

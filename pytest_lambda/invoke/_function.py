@@ -16,13 +16,14 @@ import sys
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from .. import _clock
-from ..errors import ConfigError, InvocationError
+from ..errors import ConfigError, InvocationError, PytestLambdaWarning
 from ..function_config import FunctionConfig
 from ..limits import ASYNC_REQUEST_PAYLOAD_BYTES, SYNC_REQUEST_PAYLOAD_BYTES
 from . import _controller, _protocol, _sandbox
@@ -74,6 +75,29 @@ class Invocation:
         if not self.ok:
             raise InvocationError(self)
         return self
+
+
+def active_mocks() -> list[str]:
+    """In-process mocks that are active now and cannot reach a handler in another process.
+
+    Looks only at modules already imported (it never imports one).
+    """
+    found = []
+    freezegun = sys.modules.get("freezegun.api")
+    if freezegun is not None and getattr(freezegun, "freeze_factories", None):
+        found.append("freezegun (frozen time)")
+    time_machine = sys.modules.get("time_machine")
+    if time_machine is not None and getattr(time_machine, "traveller_stack", None):
+        found.append("time-machine (travelled time)")
+    moto = sys.modules.get("moto.core.models")
+    mock_aws = getattr(moto, "MockAWS", None) if moto is not None else None
+    if mock_aws is not None and getattr(mock_aws, "_nested_count", 0) > 0:
+        found.append("moto mock_aws")
+    responses = sys.modules.get("responses")
+    default = getattr(responses, "_default_mock", None) if responses is not None else None
+    if default is not None and getattr(default, "_patcher", None) is not None:
+        found.append("responses")
+    return found
 
 
 def _trace_id(now: datetime, token: str) -> str:
@@ -226,6 +250,16 @@ class LambdaFunction:
 
             result = invoke_inline(self, payload, request_id, client_context, tenant_id)
         else:
+            mocks = active_mocks()
+            if mocks:
+                warnings.warn(
+                    f"{', '.join(mocks)} is active in the test process but does not reach the "
+                    f"handler of {self.config.function_name!r}, which runs in its own process. "
+                    "Use isolation='inline' (or @pytest.mark.lambda_isolation('inline')) to "
+                    "run the handler under the mock.",
+                    PytestLambdaWarning,
+                    stacklevel=2,
+                )
             result = self._invoke_process(payload, request_id, client_context, tenant_id)
         if invocation_type == "Event":
             result = Invocation(

@@ -1566,6 +1566,17 @@ def _mount_tmp(libc: Any, mechanisms: Mechanisms, tmp_mb: int, tmp_dir: str, ima
         )
 
 
+def _expose_read_only(libc: Any, path: str, handle: int) -> None:
+    """Bind the directory behind ``handle`` (hidden by the private /tmp) at ``path``,
+    read-only, as Lambda's code directory is."""
+    os.makedirs(path, exist_ok=True)
+    _check(
+        _mount(libc, f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC),
+        f"showing {path} inside the private /tmp",
+    )
+    _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def _remount_read_only(libc: Any, keep_writable: tuple[str, ...]) -> None:
     failures: list[str] = []
     for mount in _read_mountinfo():
@@ -1703,6 +1714,7 @@ def enter_sandbox(
     read_only: bool,
     mechanisms: Mechanisms,
     drop_capabilities: bool = True,
+    expose: tuple[str, ...] = (),
 ) -> str:
     """Child side: isolate the calling environment process; return the handler's /tmp path.
 
@@ -1775,7 +1787,21 @@ def enter_sandbox(
 
         keep: tuple[str, ...] = ("/proc", "/dev")
         if mechanisms.tmp == "mount-namespace":
-            _mount_tmp(libc, mechanisms, tmp_mb, tmp_dir, image_fd)
+            # The function's code may live under the host's /tmp (pytest's tmp_path): keep a
+            # handle on it, so it can be shown again, read-only, inside the private /tmp.
+            hidden = [
+                p
+                for p in dict.fromkeys(os.path.realpath(e) for e in expose)
+                if _under(p, "/tmp") and os.path.isdir(p)
+            ]
+            handles = [os.open(p, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for p in hidden]
+            try:
+                _mount_tmp(libc, mechanisms, tmp_mb, tmp_dir, image_fd)
+                for path, handle in zip(hidden, handles, strict=True):
+                    _expose_read_only(libc, path, handle)
+            finally:
+                for handle in handles:
+                    os.close(handle)
             keep = (*keep, "/tmp")
             result = "/tmp"
         else:
