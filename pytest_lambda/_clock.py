@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import time as _time
 
-__all__ = ["monotonic", "utc_now"]
+__all__ = ["monotonic", "real_epoch", "utc_now"]
 
 
 def utc_now() -> _dt.datetime:
@@ -28,3 +28,13 @@ def utc_now() -> _dt.datetime:
 def monotonic() -> float:
     """Seconds on the real monotonic clock, untouched by freezegun and time-machine."""
     return _time.clock_gettime(_time.CLOCK_MONOTONIC)
+
+
+# The wall clock as of this import, tied to the monotonic clock: real epoch seconds later on,
+# even while freezegun or time-machine fake time.time() (Lambda's deadlines are real).
+_EPOCH_AT_MONOTONIC_ZERO = _time.time() - _time.clock_gettime(_time.CLOCK_MONOTONIC)
+
+
+def real_epoch() -> float:
+    """Real seconds since the epoch, whatever time the test has frozen."""
+    return _EPOCH_AT_MONOTONIC_ZERO + monotonic()

@@ -15,9 +15,12 @@ from typing import Literal
 __all__ = [
     "ASYNC_REQUEST_PAYLOAD_BYTES",
     "EPHEMERAL_STORAGE_MB",
+    "FILE_DESCRIPTORS",
     "LIMITS",
     "MEMORY_MB",
+    "PROCESSES_AND_THREADS",
     "SYNC_REQUEST_PAYLOAD_BYTES",
+    "SYNC_RESPONSE_PAYLOAD_BYTES",
     "TIMEOUT_S",
     "Limit",
 ]
@@ -49,13 +52,26 @@ MEMORY_MB = (128, 10_240, 128)
 #: /tmp (ephemeral storage) bounds, MB: (min, max, default).
 EPHEMERAL_STORAGE_MB = (512, 10_240, 512)
 
-# How each limit is treated today. Events are built in the test process and handlers are
-# called directly, so only what an event builder can check is enforced; the invoker that
-# enforces timeout, memory and /tmp on a running handler is the next milestone.
+#: File descriptors and processes/threads per execution environment.
+FILE_DESCRIPTORS = 1024
+PROCESSES_AND_THREADS = 1024
+#: Sync response limit: 6 MiB + 100 bytes, as Lambda's own error message states.
+SYNC_RESPONSE_PAYLOAD_BYTES = 6 * 1024 * 1024 + 100
+
+# How each limit is treated in process isolation (the default). The README's "Limits" table
+# says the same, with the fallbacks used where cgroups or namespaces are not available.
 LIMITS: tuple[Limit, ...] = (
     Limit(
-        "sync request payload (built events)",
+        "sync request payload",
         SYNC_REQUEST_PAYLOAD_BYTES,
+        "bytes",
+        "enforced",
+        INVOKE_API_URL,
+        "2026-11-22",
+    ),
+    Limit(
+        "sync response payload",
+        SYNC_RESPONSE_PAYLOAD_BYTES,
         "bytes",
         "enforced",
         INVOKE_API_URL,
@@ -65,18 +81,21 @@ LIMITS: tuple[Limit, ...] = (
         "async request payload",
         ASYNC_REQUEST_PAYLOAD_BYTES,
         "bytes",
-        "advisory",
+        "enforced",
         INVOKE_API_URL,
         "2026-11-22",
     ),
-    Limit("timeout", TIMEOUT_S[1], "s", "measured", QUOTAS_URL, "2026-11-22"),
-    Limit("memory", MEMORY_MB[1], "MB", "advisory", QUOTAS_URL, "2026-11-22"),
+    Limit("timeout", TIMEOUT_S[1], "s", "enforced", QUOTAS_URL, "2026-11-22"),
+    Limit("memory", MEMORY_MB[1], "MB", "enforced", QUOTAS_URL, "2026-11-22"),
     Limit(
         "ephemeral storage (/tmp)",
         EPHEMERAL_STORAGE_MB[1],
         "MB",
-        "advisory",
+        "enforced",
         QUOTAS_URL,
         "2026-11-22",
     ),
+    Limit("file descriptors", FILE_DESCRIPTORS, "", "enforced", QUOTAS_URL, "2026-11-22"),
+    Limit("processes and threads", PROCESSES_AND_THREADS, "", "enforced", QUOTAS_URL, "2026-11-22"),
+    Limit("environment variables", 4096, "bytes", "enforced", QUOTAS_URL, "2026-11-22"),
 )

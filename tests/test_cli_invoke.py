@@ -57,7 +57,8 @@ def test_function_error_exits_1_with_the_error_payload():
     error = json.loads(result.stdout)
     assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
     assert error["errorType"] == "ValueError"
-    assert "Status: error\tError Type: ValueError" in result.stderr
+    # the platform logs non-runtime error types as Runtime.Unknown
+    assert "Status: error\tError Type: Runtime.Unknown" in result.stderr
 
 
 def test_timeout_flag_is_enforced():

@@ -219,6 +219,10 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
     os.environ.clear()
     os.environ.update(spec["env"])
     time.tzset()
+    # Lambda: 1,024 file descriptors (quotas page). A lower hard limit of the host stays.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = 1024 if hard == resource.RLIM_INFINITY else min(1024, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
     tmp = _sandbox.enter_sandbox(
         tmp_mb=spec["tmp_mb"],
         tmp_dir=spec["tmp_dir"],

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _clock
+from ..limits import SYNC_RESPONSE_PAYLOAD_BYTES
 from . import _protocol, _sandbox
 
 __all__ = ["Environment", "Outcome", "Zygote", "zygote"]
@@ -33,7 +34,7 @@ __all__ = ["Environment", "Outcome", "Zygote", "zygote"]
 #: Lambda's init phase limit for on-demand environments (lambda-behavior.md section 5).
 INIT_LIMIT_S = 10.0
 #: Sync response limit: 6 MiB + 100 bytes, as Lambda's error message states (section 3.6).
-RESPONSE_LIMIT = 6 * 1024 * 1024 + 100
+RESPONSE_LIMIT = SYNC_RESPONSE_PAYLOAD_BYTES
 #: RSS polling period for the fallback memory watch.
 _POLL_S = 0.005
 

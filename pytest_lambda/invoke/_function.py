@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from . import _controller, _protocol, _sandbox
 __all__ = ["Invocation", "LambdaFunction", "Report"]
 
 InvocationType = Literal["RequestResponse", "Event", "DryRun"]
+_PLATFORM_TYPE = re.compile(r"^(Runtime|Function|Sandbox)\.[A-Z][a-zA-Z]+$")
 _STATUS = {"RequestResponse": 200, "Event": 202, "DryRun": 204}
 
 
@@ -162,6 +164,7 @@ class LambdaFunction:
         self._free_tmp: list[str] = []
         self._tmp_of: dict[int, str] = {}
         self._closed = False
+        self._inline_handler: Any = None  # the imported handler, in inline isolation
         self.invocations: list[Invocation] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -179,6 +182,7 @@ class LambdaFunction:
             environments = [*self._idle, *self._busy]
             self._idle.clear()
             self._busy.clear()
+        self._inline_handler = None
         for env in environments:
             env.close()
         for tmp_dir in [*self._tmp_of.values(), *self._free_tmp]:
@@ -395,9 +399,7 @@ class LambdaFunction:
         request = {
             "type": "invoke",
             "request_id": request_id,
-            "deadline_ms": int(
-                datetime.now(timezone.utc).timestamp() * 1000 + config.timeout * 1000
-            ),
+            "deadline_ms": int((_clock.real_epoch() + config.timeout) * 1000),
             "invoked_function_arn": config.invoked_arn,
             "trace_id": _trace_id(now, uuid.uuid4().hex + uuid.uuid4().hex),
             "client_context": dict(client_context) if client_context is not None else None,
@@ -458,8 +460,14 @@ class LambdaFunction:
             message = f"RequestId: {request_id} Error: {reason}"
         if error_type is not None and outcome.kind not in ("error", "init_error"):
             payload = _protocol.error_payload(message or "", error_type)
+        # The platform reports only runtime/function fault types in its log lines; anything
+        # else (an exception class name) becomes Runtime.Unknown (RIE's
+        # GetValidRuntimeOrFunctionErrorType; observed in INIT_REPORT/REPORT lines).
+        log_type = (
+            error_type if error_type and _PLATFORM_TYPE.match(error_type) else "Runtime.Unknown"
+        )
         if error_type is not None and not status_line:
-            status_line = f"Status: error\tError Type: {error_type}\t"
+            status_line = f"Status: error\tError Type: {log_type}\t"
         duration = config.timeout * 1000 if outcome.kind == "timeout" else outcome.duration_ms
         init_ms = outcome.init_ms if cold else None
         if init_failed:
@@ -475,11 +483,13 @@ class LambdaFunction:
         if init_failed and error_type is not None:
             lines.append(
                 f"INIT_REPORT Init Duration: {outcome.init_ms or 0.0:.2f} ms\tPhase: init\t"
-                f"Status: error\tError Type: {error_type}\n"
+                f"Status: error\tError Type: {log_type}\n"
             )
         lines.append(f"START RequestId: {request_id} Version: {config.executed_version}\n")
         if not init_failed:
             lines.append(outcome.logs)
+            if outcome.logs and not outcome.logs.endswith("\n"):
+                lines.append("\n")  # END is a log event of its own
         lines.append(f"END RequestId: {request_id}\n")
         lines.append(
             f"REPORT RequestId: {request_id}\tDuration: {report.duration_ms:.2f} ms\t"

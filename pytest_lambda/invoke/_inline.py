@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["invoke_inline"]
 
-_LOADED: dict[int, Any] = {}
-
 
 class _InlineTimeout(BaseException):
     """Raised asynchronously in the handler's thread at the deadline."""
@@ -89,7 +87,7 @@ def invoke_inline(
     log_handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
     log_handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
-    cold = id(fn) not in _LOADED
+    cold = fn._inline_handler is None
     outcome = _controller.Outcome("ok")
     with (
         _lambda_environment(env, paths),
@@ -105,11 +103,17 @@ def invoke_inline(
                 if init_error is not None:
                     outcome.kind, outcome.body = "init_error", json.dumps(init_error).encode()
                 else:
-                    _LOADED[id(fn)] = function
+                    fn._inline_handler = function
             if outcome.kind == "ok":
                 try:
                     _call(
-                        fn, _LOADED[id(fn)], payload, request_id, client_context, tenant_id, outcome
+                        fn,
+                        fn._inline_handler,
+                        payload,
+                        request_id,
+                        client_context,
+                        tenant_id,
+                        outcome,
                     )
                 except _InlineTimeout:  # delivered just as the handler returned
                     outcome.kind = "timeout"

@@ -95,7 +95,7 @@ class Forked:
     def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message).encode() + b"\n"
         while data:
-            data = data[os.write(self._up, data):]
+            data = data[os.write(self._up, data) :]
 
     def wait_for_parent(self, timeout: float = 20.0) -> None:
         select.select([self._down], [], [], timeout)
@@ -271,7 +271,10 @@ def test_env_var_forces_weaker_mechanisms(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv(sb.ENV_VAR, "memory=rss-poll, pids=none ,tmp=tmpdir,fs=rw")
     mechanisms = sb.detect()
     assert (mechanisms.memory, mechanisms.pids, mechanisms.tmp, mechanisms.read_only_root) == (
-        "rss-poll", "none", "tmpdir", False
+        "rss-poll",
+        "none",
+        "tmpdir",
+        False,
     )
     assert mechanisms.describe() == (
         "memory=rss-poll pids=none tmp=tmpdir(size polled) fs=read-write"
@@ -393,6 +396,7 @@ def test_cgroups_of_dead_owners_are_swept_and_others_kept() -> None:
     os.mkdir(dead)
     os.mkdir(foreign)
     try:
+
         def orphan(child: Forked) -> dict[str, Any]:
             sb.join(os.path.join(dead, "cgroup.procs"))
             child.send({"joined": True})
@@ -484,9 +488,7 @@ def test_processes_stop_at_pids_max_and_close_kills_escapees(cgroups: list[sb.Cg
 
 @needs_loop_tmp
 @needs_memory_cgroup
-def test_tmp_fills_up_with_enospc_not_an_oom_kill(
-    env_dir: str, cgroups: list[sb.Cgroup]
-) -> None:
+def test_tmp_fills_up_with_enospc_not_an_oom_kill(env_dir: str, cgroups: list[sb.Cgroup]) -> None:
     sb.prepare_tmp_image(env_dir, 512)
     cgroup = sb.Cgroup("tmp", memory_mb=128, mechanisms=MECH)
     cgroups.append(cgroup)
@@ -513,9 +515,13 @@ def test_tmp_fills_up_with_enospc_not_an_oom_kill(
         # /tmp's page cache must not eat the memory budget: 100 MB more still fits in 128.
         hog = b"y" * (100 * MIB)
         return {
-            "tmp": tmp, "free_mb": st.f_bavail * st.f_frsize / MIB, "written_mb": written,
-            "errno": error, "size_mb": size / MIB, "intact": first == chunk
-            and last == chunk[len(chunk) // 2:], "hog_mb": len(hog) // MIB,
+            "tmp": tmp,
+            "free_mb": st.f_bavail * st.f_frsize / MIB,
+            "written_mb": written,
+            "errno": error,
+            "size_mb": size / MIB,
+            "intact": first == chunk and last == chunk[len(chunk) // 2 :],
+            "hog_mb": len(hog) // MIB,
         }
 
     result = run(body)
@@ -618,11 +624,19 @@ def test_the_handler_cannot_undo_the_sandbox(env_dir: str) -> None:
             oom = 0
         except OSError as exc:
             oom = exc.errno or -1
-        return {"remount": remount, "umount": umount, "oom_score_adj": oom,
-                "rootfs": try_write("/pytest-lambda-undo")}
+        return {
+            "remount": remount,
+            "umount": umount,
+            "oom_score_adj": oom,
+            "rootfs": try_write("/pytest-lambda-undo"),
+        }
 
-    assert run(body) == {"remount": errno.EPERM, "umount": errno.EPERM,
-                         "oom_score_adj": errno.EACCES, "rootfs": errno.EROFS}
+    assert run(body) == {
+        "remount": errno.EPERM,
+        "umount": errno.EPERM,
+        "oom_score_adj": errno.EACCES,
+        "rootfs": errno.EROFS,
+    }
 
 
 @needs_mount_namespace
@@ -641,8 +655,12 @@ def test_there_is_no_dev_shm(env_dir: str) -> None:
             lock_error = exc.errno or -1
         with open("/dev/urandom", "rb") as f:
             random_bytes = len(f.read(8))
-        return {"shm": os.path.exists("/dev/shm"), "lock_errno": lock_error,
-                "dev": sorted(os.listdir("/dev")), "urandom": random_bytes}
+        return {
+            "shm": os.path.exists("/dev/shm"),
+            "lock_errno": lock_error,
+            "dev": sorted(os.listdir("/dev")),
+            "urandom": random_bytes,
+        }
 
     result = run(body)
     assert result["shm"] is False
@@ -789,8 +807,7 @@ def test_tmpdir_with_read_only_keeps_only_the_tmp_dir_writable(env_dir: str) -> 
 
     def body(child: Forked) -> dict[str, Any]:
         tmp = sb.enter_sandbox(tmp_mb=8, tmp_dir=target, read_only=True, mechanisms=mechanisms)
-        return {"tmp": tmp, "inside": try_write(os.path.join(tmp, "f")),
-                "outside": try_write(name)}
+        return {"tmp": tmp, "inside": try_write(os.path.join(tmp, "f")), "outside": try_write(name)}
 
     try:
         result = run(body)
@@ -845,8 +862,12 @@ def test_without_root_everything_degrades_and_says_why(tmp_path: Any) -> None:
             procs = cgroup.procs_file
         outcome: dict[str, Any] = {"mechanisms": asdict(mechanisms), "procs": procs}
         if mechanisms.namespaces:
-            tmp = sb.enter_sandbox(tmp_mb=8, tmp_dir=os.path.join(workdir, "tmp"),
-                                   read_only=True, mechanisms=mechanisms)
+            tmp = sb.enter_sandbox(
+                tmp_mb=8,
+                tmp_dir=os.path.join(workdir, "tmp"),
+                read_only=True,
+                mechanisms=mechanisms,
+            )
             try:
                 with open(os.path.join(tmp, "f"), "wb") as f:
                     f.write(b"x" * (9 * MIB))
