@@ -53,28 +53,25 @@ def parse_timeout(value: object, where: str) -> float:
     return seconds
 
 
-def parse_memory(value: object, where: str) -> int:
-    """Whole MB, 128 to 10,240."""
-    number = _number(value, where, "memory")
-    low, high, _ = MEMORY_MB
+def _whole_mb(value: object, where: str, what: str, bounds: tuple[int, int, int]) -> int:
+    number = _number(value, where, what)
+    low, high, _ = bounds
     if number != int(number) or not low <= number <= high:
         raise ConfigError(
-            f"Invalid memory {value!r} {where}: Lambda accepts whole MB from {low} to {high:,} "
+            f"Invalid {what} {value!r} {where}: Lambda accepts whole MB from {low} to {high:,} "
             f"(docs: {QUOTAS_URL})."
         )
     return int(number)
 
 
+def parse_memory(value: object, where: str) -> int:
+    """Whole MB, 128 to 10,240."""
+    return _whole_mb(value, where, "memory", MEMORY_MB)
+
+
 def parse_ephemeral_storage(value: object, where: str) -> int:
     """Whole MB of /tmp, 512 to 10,240."""
-    number = _number(value, where, "ephemeral storage")
-    low, high, _ = EPHEMERAL_STORAGE_MB
-    if number != int(number) or not low <= number <= high:
-        raise ConfigError(
-            f"Invalid ephemeral storage {value!r} {where}: Lambda accepts whole MB from {low} "
-            f"to {high:,} (docs: {QUOTAS_URL})."
-        )
-    return int(number)
+    return _whole_mb(value, where, "ephemeral storage", EPHEMERAL_STORAGE_MB)
 
 
 def parse_isolation(value: object, where: str) -> str:

@@ -51,9 +51,9 @@ from typing import Any, Literal
 
 from ._clock import utc_now
 from ._names import partition_for
-from .config import parse_memory, parse_timeout
+from .config import parse_ephemeral_storage, parse_memory, parse_timeout
 from .errors import ConfigError, close_matches
-from .limits import EPHEMERAL_STORAGE_MB, QUOTAS_URL
+from .limits import QUOTAS_URL
 
 __all__ = [
     "ENVIRONMENT_BYTES",
@@ -417,7 +417,11 @@ class FunctionConfig:
         put(self, "code_dir", code_dir)
         put(self, "timeout", parse_timeout(self.timeout, _where(where)))
         put(self, "memory", parse_memory(self.memory, _where(where)))
-        put(self, "ephemeral_storage", _parse_ephemeral_storage(self.ephemeral_storage, where))
+        put(
+            self,
+            "ephemeral_storage",
+            parse_ephemeral_storage(self.ephemeral_storage, _where(where)),
+        )
         self._check_choices(where)
         self._check_qualifier(where)
         put(self, "environment", _check_environment(self.environment, where))
@@ -846,27 +850,6 @@ class FunctionConfig:
 
 
 # --- checks that need no instance ---------------------------------------------------------------
-
-
-def _parse_ephemeral_storage(value: object, where: str) -> int:
-    low, high, _ = EPHEMERAL_STORAGE_MB
-    number: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    if number is None or number != int(number) or not low <= number <= high:
-        raise _invalid(
-            "ephemeral_storage",
-            value,
-            where,
-            f"Lambda's /tmp is whole MB from {low} to {high:,} (docs: {QUOTAS_URL}).",
-            f"Use e.g. ephemeral_storage={low}.",
-        )
-    return int(number)
 
 
 def _check_strings(mapping: object, param: str, where: str) -> dict[str, str]:

@@ -263,11 +263,17 @@ def test_ephemeral_storage_inside_bounds(code: Path, mb: object) -> None:
     assert make(code, ephemeral_storage=mb).ephemeral_storage == int(float(str(mb)))
 
 
-@pytest.mark.parametrize("mb", [511, 10_241, 600.5, True, "big"])
+@pytest.mark.parametrize("mb", [511, 10_241, 600.5])
 def test_ephemeral_storage_outside_bounds(code: Path, mb: object) -> None:
     with pytest.raises(
-        ConfigError, match=r"Invalid ephemeral_storage .*whole MB from 512 to 10,240.*Use e\.g\."
+        ConfigError, match=r"Invalid ephemeral storage .*whole MB from 512 to 10,240"
     ):
+        make(code, ephemeral_storage=mb)
+
+
+@pytest.mark.parametrize("mb", [True, "big"])
+def test_ephemeral_storage_must_be_a_number(code: Path, mb: object) -> None:
+    with pytest.raises(ConfigError, match=r"Invalid ephemeral storage .*expected a number"):
         make(code, ephemeral_storage=mb)
 
 
@@ -342,34 +348,6 @@ def test_each_reserved_key_is_refused_with_awss_message(code: Path, key: str) ->
         f"for modification. Reserved keys used in this request: {key}."
     ) in message
     assert f"Remove {key}" in message
-
-
-def test_reserved_list_matches_the_developer_guide() -> None:
-    assert {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-        "AWS_LAMBDA_MAX_CONCURRENCY",
-        "AWS_LAMBDA_METADATA_API",
-        "AWS_LAMBDA_METADATA_TOKEN",
-    } == RESERVED_ENVIRONMENT_KEYS
-    # Unreserved: the customer may set these.
-    assert not {"TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH"} & RESERVED_ENVIRONMENT_KEYS
 
 
 def test_all_reserved_keys_are_listed_in_order_with_the_setting_to_use(code: Path) -> None:

@@ -582,7 +582,11 @@ def test_everything_but_tmp_is_read_only(env_dir: str) -> None:
     etc_file = os.path.join("/etc", name)
 
     def body(child: Forked) -> dict[str, Any]:
-        tmp = sb.enter_sandbox(tmp_mb=16, tmp_dir=env_dir, read_only=True, mechanisms=MECH)
+        # The working directory stands for the code directory; it may live under the host's
+        # /tmp (a CI clone), which `expose` shows again, read-only.
+        tmp = sb.enter_sandbox(
+            tmp_mb=16, tmp_dir=env_dir, read_only=True, mechanisms=MECH, expose=(os.getcwd(),)
+        )
         return {
             "tmp": try_write(os.path.join(tmp, "ok")),
             "task_dir": try_write(cwd_file),
