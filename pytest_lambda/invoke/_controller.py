@@ -368,10 +368,10 @@ class Environment:
             outcome.termination = termination(status) if what == "died" else "signal: killed"
         return outcome
 
-    def init(self) -> Outcome:
-        """Wait for the handler import (the init phase)."""
+    def init(self, limit_s: float = INIT_LIMIT_S) -> Outcome:
+        """Wait for the handler import (the init phase), at most ``limit_s`` seconds."""
         started = _clock.monotonic()
-        what, header, body = self._pump(started + INIT_LIMIT_S, b"", "init")
+        what, header, body = self._pump(started + limit_s, b"", "init")
         if what != "frame" or header is None:
             elapsed_ms = (_clock.monotonic() - started) * 1000
             return self._lost(what, Outcome("exit", init_ms=elapsed_ms))

@@ -384,12 +384,18 @@ class LambdaFunction:
         cold = env is None
         init_logs = ""
         init: _controller.Outcome | None = None
+        suppressed_ms = 0.0
         if env is None:
             env = self._new_environment()
             with self._lock:
                 self._busy.add(env)
             init = env.init()
             init_logs = _init_start(config.region) + init.logs
+            if init.kind == "timeout":
+                env, init, init_logs, suppressed_ms = self._suppressed_init(env, init_logs)
+                if init.kind == "timeout":
+                    init.init_ms = None  # the init happened inside the invocation
+                    return self._shape(request_id, init, cold=True, init_logs=init_logs)
             if init.kind != "ok":
                 self._release(env)
                 return self._shape(
@@ -406,12 +412,40 @@ class LambdaFunction:
             "tenant_id": tenant_id,
         }
         try:
-            outcome = env.invoke(request, payload, config.timeout)
+            outcome = env.invoke(request, payload, config.timeout - suppressed_ms / 1000)
         finally:
             self._release(env)
-        if init is not None:
+        if suppressed_ms:
+            # A suppressed init counts in the invocation's Duration; no Init Duration field.
+            outcome.duration_ms += suppressed_ms
+        elif init is not None:
             outcome.init_ms = init.init_ms
         return self._shape(request_id, outcome, cold=cold, init_logs=init_logs)
+
+    def _suppressed_init(
+        self, lost: _controller.Environment, init_logs: str
+    ) -> tuple[_controller.Environment, _controller.Outcome, str, float]:
+        """The init phase ran past Lambda's 10 s: Lambda logs an INIT_REPORT with
+        ``Status: timeout`` and initialises again inside the invocation, bounded by the
+        function timeout (lambda-behavior.md section 5, "suppressed init")."""
+        self._release(lost)
+        init_logs += (
+            f"INIT_REPORT Init Duration: {_controller.INIT_LIMIT_S * 1000:.2f} ms\t"
+            "Phase: init\tStatus: timeout\n"
+        )
+        env = self._new_environment()
+        with self._lock:
+            self._busy.add(env)
+        started = _clock.monotonic()
+        init = env.init(self.config.timeout)
+        elapsed_ms = (_clock.monotonic() - started) * 1000
+        init_logs += init.logs
+        if init.kind == "timeout":
+            self._release(env)
+            init_logs += (
+                f"INIT_REPORT Init Duration: {elapsed_ms:.2f} ms\tPhase: invoke\tStatus: timeout\n"
+            )
+        return env, init, init_logs, elapsed_ms
 
     # -- shaping ---------------------------------------------------------------------------
 
