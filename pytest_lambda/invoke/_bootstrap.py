@@ -194,6 +194,10 @@ def _context(frame: dict[str, Any]) -> LambdaContext:
     )
 
 
+def _deltas(marks: list[float]) -> list[float]:
+    return [round((b - a) * 1000, 3) for a, b in zip(marks, marks[1:], strict=False)]
+
+
 def _max_rss_kb() -> int:
     return max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -210,7 +214,9 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
     global _GLOBAL_REQUEST_ID
     from . import _sandbox
 
+    marks = [time.perf_counter()]
     _sandbox.join(spec.get("cgroup_procs"))
+    marks.append(time.perf_counter())
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     marker_fd = log_fd  # private copy of the log pipe, for end markers
@@ -223,6 +229,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     limit = 1024 if hard == resource.RLIM_INFINITY else min(1024, hard)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    marks.append(time.perf_counter())
     tmp = _sandbox.enter_sandbox(
         tmp_mb=spec["tmp_mb"],
         tmp_dir=spec["tmp_dir"],
@@ -230,6 +237,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         mechanisms=_sandbox.Mechanisms(**spec["mechanisms"]),
         expose=(spec["task_root"], *spec.get("expose", ())),
     )
+    marks.append(time.perf_counter())
     if tmp != "/tmp":
         os.environ["TMPDIR"] = tmp
     import tempfile
@@ -259,6 +267,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         _protocol.write_all(result_fd, _protocol.encode(header, body))
 
     started = time.perf_counter()
+    marks.append(started)
     function, init_error = _load_handler(spec["handler"])
     init_ms = (time.perf_counter() - started) * 1000
     if init_error is not None:
@@ -267,7 +276,9 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
             "", {"type": "init", "ok": False, "init_ms": init_ms}, json.dumps(init_error).encode()
         )
         return
-    finish("", {"type": "init", "ok": True, "init_ms": init_ms}, b"")
+    # Where the environment's start-up went (benchmarks/bench_invoke.py prints it).
+    phases = dict(zip(("join", "setup", "sandbox", "runtime"), _deltas(marks), strict=False))
+    finish("", {"type": "init", "ok": True, "init_ms": init_ms, "phases": phases}, b"")
 
     while True:
         frame = _protocol.read_frame(cmd_fd)
