@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -195,7 +196,7 @@ def _context(frame: dict[str, Any]) -> LambdaContext:
 
 
 def _deltas(marks: list[float]) -> list[float]:
-    return [round((b - a) * 1000, 3) for a, b in zip(marks, marks[1:], strict=False)]
+    return [round((b - a) * 1000, 3) for a, b in itertools.pairwise(marks)]
 
 
 def _max_rss_kb() -> int:
