@@ -56,6 +56,16 @@ def test_handler_side_imports_stay_stdlib_only():
     assert not loaded & HEAVY, loaded & HEAVY
 
 
+def test_the_zygote_and_runtime_shim_import_only_the_standard_library():
+    # What every execution environment is forked from: it must not carry the test tooling.
+    loaded = _modules_after(
+        "import pytest_lambda.invoke._zygote, pytest_lambda.invoke._bootstrap, "
+        "pytest_lambda.invoke._sandbox"
+    )
+    assert not loaded & HEAVY, loaded & HEAVY
+    assert "pytest_lambda.sources" not in loaded
+
+
 def test_building_an_event_imports_no_heavy_library():
     loaded = _modules_after("from pytest_lambda import build_event; build_event('s3', 'put')")
     assert not loaded & HEAVY, loaded & HEAVY
