@@ -195,6 +195,13 @@ def _context(frame: dict[str, Any]) -> LambdaContext:
     )
 
 
+def _loop_device(cmd_fd: int) -> str | None:
+    """The loop device the parent attached for /tmp while this process was forked."""
+    frame = _protocol.read_frame(cmd_fd)
+    device = frame[0].get("device") if frame is not None else None
+    return device if isinstance(device, str) else None
+
+
 def _deltas(marks: list[float]) -> list[float]:
     return [round((b - a) * 1000, 3) for a, b in itertools.pairwise(marks)]
 
@@ -237,6 +244,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         read_only=spec["read_only"],
         mechanisms=_sandbox.Mechanisms(**spec["mechanisms"]),
         expose=(spec["task_root"], *spec.get("expose", ())),
+        loop_device=(lambda: _loop_device(cmd_fd)) if spec.get("loop_device_frame") else None,
     )
     marks.append(time.perf_counter())
     if tmp != "/tmp":

@@ -100,10 +100,15 @@ class Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, spec: dict[str, Any], fds: list[int]) -> int:
+    def spawn(self, spec: dict[str, Any], fds: list[int], while_forking: Any = None) -> int:
+        """Start an environment; ``while_forking()`` runs while the zygote forks it."""
         with self._lock:
             socket.send_fds(self._sock, [json.dumps({"op": "spawn", "spec": spec}).encode()], fds)
-            pid: int = self._receive()["pid"]
+            try:
+                if while_forking is not None:
+                    while_forking()
+            finally:
+                pid: int = self._receive()["pid"]
             return pid
 
     def wait(self, pid: int, timeout: float = 5.0) -> int | None:
@@ -233,10 +238,28 @@ class Environment:
             "mechanisms": self.mechanisms.__dict__,
             "cgroup_procs": self.cgroup.procs_file if self.cgroup else None,
             "marker": marker,
+            "loop_device_frame": self.mechanisms.tmp_backend == "ext4-loop",
             "ensure_ascii": ensure_ascii,
         }
+        self._loop_fd = -1
+
+        def attach_tmp() -> None:
+            # /tmp's image and loop device are made ready here while the zygote forks the
+            # environment; it is told the device by a first frame on its command pipe.
+            device: str | None = None
+            try:
+                _sandbox.prepare_tmp_image(tmp_dir, tmp_mb)
+                device, self._loop_fd = _sandbox.attach_tmp_image(tmp_dir)
+            except (OSError, _sandbox.SandboxError):
+                device = None  # the environment attaches (and reports) it itself
+            _protocol.write_all(self._cmd_w, _protocol.encode({"type": "loop", "device": device}))
+
         try:
-            self.pid = self._zygote.spawn(spec, [cmd_r, result_w, log_w])
+            self.pid = self._zygote.spawn(
+                spec,
+                [cmd_r, result_w, log_w],
+                while_forking=attach_tmp if spec["loop_device_frame"] else None,
+            )
         finally:
             for fd in (cmd_r, result_w, log_w):
                 os.close(fd)
@@ -375,6 +398,7 @@ class Environment:
         if what != "frame" or header is None:
             elapsed_ms = (_clock.monotonic() - started) * 1000
             return self._lost(what, Outcome("exit", init_ms=elapsed_ms))
+        self._release_loop()
         logs = self._collect_logs("")
         init_ms = float(header.get("init_ms", 0.0))
         self._peak_rss_mb = max(self._peak_rss_mb, header.get("max_rss_kb", 0) / 1024)
@@ -413,6 +437,12 @@ class Environment:
             outcome.kind = "too_large"
         return outcome
 
+    def _release_loop(self) -> None:
+        # The environment's mount holds the device now (or the environment is gone).
+        if self._loop_fd >= 0:
+            os.close(self._loop_fd)
+            self._loop_fd = -1
+
     def kill(self) -> None:
         """SIGKILL the environment's process group (and anything left in its cgroup)."""
         if not self.alive:
@@ -434,6 +464,7 @@ class Environment:
         if self.cgroup is not None:
             self.cgroup.close()
             self.cgroup = None
+        self._release_loop()
         for fd in (self._cmd_w, self._result_r, self._log_r, self._pidfd):
             if fd is not None:
                 try:

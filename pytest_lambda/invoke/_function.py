@@ -329,9 +329,6 @@ class LambdaFunction:
                 self._slots += 1
                 tmp_dir = os.path.join(self._tmp_root, f"env-{self._slots}")
         os.makedirs(tmp_dir, exist_ok=True)
-        mechanisms = _controller.zygote().mechanisms
-        if mechanisms.tmp_backend == "ext4-loop":
-            _sandbox.prepare_tmp_image(tmp_dir, config.ephemeral_storage)
         day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
         env = config.lambda_environment(
             task_root=config.code_dir,
