@@ -69,9 +69,18 @@ class _Unbuffered(io.TextIOBase):
         return getattr(self._stream, name)
 
 
-def _setup_logging() -> None:
-    # awslambdaric: a handler on the root logger with this format, UTC timestamps, the request
-    # id from a filter; the root level stays WARNING unless AWS_LAMBDA_LOG_LEVEL says otherwise.
+def prepare_runtime() -> None:
+    """The runtime's stdio and logging, set up once in the zygote and inherited by every
+    environment (fd 1 and 2 become each environment's log pipe after the fork).
+
+    awslambdaric: stdout/stderr flush on every write; a handler on the root logger with this
+    format, UTC timestamps and the request id from a filter.
+    """
+    # The streams live as long as the process: no context manager.
+    out = open(1, "wb", closefd=False)  # noqa: SIM115
+    err = open(2, "wb", closefd=False)  # noqa: SIM115
+    sys.stdout = _Unbuffered(io.TextIOWrapper(out, encoding="utf-8"))
+    sys.stderr = _Unbuffered(io.TextIOWrapper(err, encoding="utf-8"))
     logging.Formatter.converter = time.gmtime
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -80,6 +89,11 @@ def _setup_logging() -> None:
     handler.setFormatter(logging.Formatter(_LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(_RequestIdFilter())
     root.addHandler(handler)
+
+
+def _setup_logging() -> None:
+    # The root level stays WARNING unless AWS_LAMBDA_LOG_LEVEL says otherwise (awslambdaric).
+    root = logging.getLogger()
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
     level = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
     if isinstance(logging.getLevelName(level), int):
@@ -254,11 +268,8 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
     tempfile.tempdir = None
     os.chdir(spec["task_root"])
     sys.path[:] = [spec["task_root"], *spec["layer_paths"], *spec["sys_path"]]
-    # The streams live as long as the process: no context manager.
-    out = open(1, "wb", closefd=False)  # noqa: SIM115
-    err = open(2, "wb", closefd=False)  # noqa: SIM115
-    sys.stdout = _Unbuffered(io.TextIOWrapper(out, encoding="utf-8"))
-    sys.stderr = _Unbuffered(io.TextIOWrapper(err, encoding="utf-8"))
+    if not isinstance(sys.stdout, _Unbuffered):  # not forked from a prepared zygote
+        prepare_runtime()
     sys.stdin = open(os.devnull)  # noqa: SIM115 - the runtime's stdin is empty
     _setup_logging()
     ensure_ascii = spec.get("ensure_ascii", True)

@@ -248,8 +248,7 @@ class Environment:
             # environment; it is told the device by a first frame on its command pipe.
             device: str | None = None
             try:
-                _sandbox.prepare_tmp_image(tmp_dir, tmp_mb)
-                device, self._loop_fd = _sandbox.attach_tmp_image(tmp_dir)
+                device, self._loop_fd = _sandbox.ready_tmp_image(tmp_dir, tmp_mb)
             except (OSError, _sandbox.SandboxError):
                 device = None  # the environment attaches (and reports) it itself
             _protocol.write_all(self._cmd_w, _protocol.encode({"type": "loop", "device": device}))

@@ -40,6 +40,7 @@ directories are removed by :meth:`Cgroup.close`, and stale ones of dead owners a
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -1539,6 +1540,103 @@ def _attach_loop(image_fd: int) -> tuple[str, int]:
         raise SandboxError("no free loop device after 32 attempts")
     finally:
         os.close(ctl)
+
+
+# -- spare images: one ready /tmp per size, so a cold start does not build and attach one ----
+
+_spares: dict[int, tuple[str, str, int]] = {}  # tmp_mb -> (image path, loop device, loop fd)
+_filling: dict[int, threading.Thread] = {}
+_spare_lock = threading.Lock()
+
+
+def _spare_dir() -> str:
+    spill = os.path.join("/var/tmp", f"pytest-lambda-{os.getuid()}")
+    os.makedirs(spill, mode=0o700, exist_ok=True)
+    return spill
+
+
+def _fill_spare(tmp_mb: int) -> None:
+    path = ""
+    scratch = os.path.join(_spare_dir(), f"spare-{os.getpid()}-{tmp_mb}")
+    try:
+        os.makedirs(scratch, exist_ok=True)
+        image = prepare_tmp_image(scratch, tmp_mb, fresh=True)
+        path = os.path.realpath(image)
+        if path != image:  # spilled: keep the target, drop the link
+            os.unlink(image)
+        else:  # move it out of the scratch directory, named for the sweep of dead owners
+            path = os.path.join(_spare_dir(), f"tmp.{os.getpid()}.{time.monotonic_ns()}.ext4")
+            os.rename(image, path)
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            device, loop_fd = _attach_loop(fd)
+        finally:
+            os.close(fd)
+        with _spare_lock:
+            if tmp_mb not in _spares:
+                _spares[tmp_mb] = (path, device, loop_fd)
+                path = ""
+                return
+        os.close(loop_fd)
+    except Exception:
+        pass
+    finally:
+        if path:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(scratch)
+        with _spare_lock:
+            _filling.pop(tmp_mb, None)
+
+
+def _refill(tmp_mb: int) -> None:
+    with _spare_lock:
+        if tmp_mb in _spares or tmp_mb in _filling:
+            return
+        thread = threading.Thread(target=_fill_spare, args=(tmp_mb,), daemon=True)
+        _filling[tmp_mb] = thread
+    thread.start()
+
+
+def release_spares() -> None:
+    """Detach and delete the spare images (at exit; also safe to call any time)."""
+    for thread in list(_filling.values()):
+        thread.join(timeout=5)
+    with _spare_lock:
+        spares = list(_spares.values())
+        _spares.clear()
+    for path, _device, loop_fd in spares:
+        with contextlib.suppress(OSError):
+            os.close(loop_fd)  # autoclear: the device detaches with its last holder
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+atexit.register(release_spares)
+
+
+def ready_tmp_image(tmp_dir: str, tmp_mb: int) -> tuple[str, int]:
+    """Parent side: ``tmp_dir``'s /tmp image, attached to a loop device: (device, fd).
+
+    A slot that already has an image keeps it (its files survive an environment reset, as in
+    Lambda); a new slot takes the spare of its size, if one is ready, and a new spare is made
+    in the background. Close the fd once the environment has mounted the device.
+    """
+    link = os.path.join(tmp_dir, IMAGE_NAME)
+    spare = None
+    if not os.path.lexists(link):
+        with _spare_lock:
+            spare = _spares.pop(tmp_mb, None)
+    _refill(tmp_mb)
+    if spare is not None:
+        path, device, loop_fd = spare
+        os.makedirs(tmp_dir, exist_ok=True)
+        os.symlink(path, link)
+        return device, loop_fd
+    prepare_tmp_image(tmp_dir, tmp_mb)
+    return attach_tmp_image(tmp_dir)
 
 
 def attach_tmp_image(tmp_dir: str) -> tuple[str, int]:

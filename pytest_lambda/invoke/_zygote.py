@@ -95,6 +95,7 @@ def main(fd: int) -> None:
     except (OSError, AttributeError):
         pass
     mechanisms = _sandbox.detect()
+    _bootstrap.prepare_runtime()
     started: set[int] = set()
     exited: dict[int, int] = {}
     sock.sendmsg([json.dumps({"op": "ready", "mechanisms": mechanisms.__dict__}).encode()])
