@@ -86,8 +86,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    # At session end nothing of ours remains: environments, the zygote, spare /tmp images.
     if "pytest_lambda.invoke._controller" in sys.modules:
         sys.modules["pytest_lambda.invoke._controller"].shutdown_zygote()
+    if "pytest_lambda.invoke._sandbox" in sys.modules:
+        sys.modules["pytest_lambda.invoke._sandbox"].release_spares()
 
 
 def _session_value(config: pytest.Config, setting: Setting) -> Any:

@@ -1549,9 +1549,16 @@ _filling: dict[int, threading.Thread] = {}
 _spare_lock = threading.Lock()
 
 
+_swept = False
+
+
 def _spare_dir() -> str:
+    global _swept
     spill = os.path.join("/var/tmp", f"pytest-lambda-{os.getuid()}")
     os.makedirs(spill, mode=0o700, exist_ok=True)
+    if not _swept:  # images of test processes that died without cleaning up
+        _sweep_spilled(spill)
+        _swept = True
     return spill
 
 
