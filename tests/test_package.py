@@ -50,33 +50,35 @@ def _modules_after(code: str) -> set[str]:
 HEAVY = {"pytest", "_pytest", "faker", "moto", "boto3", "botocore", "freezegun", "responses"}
 
 
-def test_handler_side_imports_stay_stdlib_only():
-    # The runtime shim in the handler's process imports the package and the context.
-    loaded = _modules_after("import pytest_lambda; from pytest_lambda import LambdaContext")
+@pytest.mark.parametrize(
+    ("code", "also_absent"),
+    [
+        # The runtime shim in the handler's process imports the package and the context.
+        pytest.param(
+            "import pytest_lambda; from pytest_lambda import LambdaContext", set(), id="handler"
+        ),
+        # What every execution environment is forked from: it must not carry the test tooling.
+        pytest.param(
+            "import pytest_lambda.invoke._zygote, pytest_lambda.invoke._bootstrap, "
+            "pytest_lambda.invoke._sandbox",
+            {"pytest_lambda.sources"},
+            id="zygote",
+        ),
+        pytest.param(
+            "from pytest_lambda import build_event; build_event('s3', 'put')", set(), id="event"
+        ),
+        pytest.param(
+            "import io, contextlib\nfrom pytest_lambda.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['event', 's3', 'put'])",
+            set(),
+            id="cli-event",
+        ),
+    ],
+)
+def test_imports_stay_light(code: str, also_absent: set[str]) -> None:
+    loaded = _modules_after(code)
     assert not loaded & HEAVY, loaded & HEAVY
-
-
-def test_the_zygote_and_runtime_shim_import_only_the_standard_library():
-    # What every execution environment is forked from: it must not carry the test tooling.
-    loaded = _modules_after(
-        "import pytest_lambda.invoke._zygote, pytest_lambda.invoke._bootstrap, "
-        "pytest_lambda.invoke._sandbox"
-    )
-    assert not loaded & HEAVY, loaded & HEAVY
-    assert "pytest_lambda.sources" not in loaded
-
-
-def test_building_an_event_imports_no_heavy_library():
-    loaded = _modules_after("from pytest_lambda import build_event; build_event('s3', 'put')")
-    assert not loaded & HEAVY, loaded & HEAVY
-
-
-def test_cli_event_imports_no_heavy_library():
-    loaded = _modules_after(
-        "import io, contextlib\nfrom pytest_lambda.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()): main(['event', 's3', 'put'])"
-    )
-    assert not loaded & HEAVY, loaded & HEAVY
+    assert not loaded & also_absent, loaded & also_absent
 
 
 def test_unknown_attribute_is_an_attribute_error():

@@ -102,8 +102,8 @@ def active_mocks() -> list[str]:
     return found
 
 
-def _trace_id(now: datetime, token: str) -> str:
-    return f"Root=1-{int(now.timestamp()):08x}-{token[:24]};Parent={token[24:40]};Sampled=0"
+def _trace_id(epoch: float, token: str) -> str:
+    return f"Root=1-{int(epoch):08x}-{token[:24]};Parent={token[24:40]};Sampled=0"
 
 
 class LambdaFunction:
@@ -398,13 +398,13 @@ class LambdaFunction:
                 return self._shape(
                     request_id, init, cold=True, init_logs=init_logs, init_failed=True
                 )
-        now = _clock.utc_now()
+        epoch = _clock.real_epoch()  # one real-time read for the deadline and the trace id
         request = {
             "type": "invoke",
             "request_id": request_id,
-            "deadline_ms": int((_clock.real_epoch() + config.timeout) * 1000),
+            "deadline_ms": int((epoch + config.timeout) * 1000),
             "invoked_function_arn": config.invoked_arn,
-            "trace_id": _trace_id(now, uuid.uuid4().hex + uuid.uuid4().hex),
+            "trace_id": _trace_id(epoch, uuid.uuid4().hex + uuid.uuid4().hex),
             "client_context": dict(client_context) if client_context is not None else None,
             "tenant_id": tenant_id,
         }
