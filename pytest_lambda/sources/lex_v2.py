@@ -134,7 +134,7 @@ def _check(
         )
     _check_name("intent", intent, _INTENT_RE)
     for name in alternatives:
-        _check_name("alternative intent", name, _INTENT_RE)
+        _check_name("alternative_intents= key", name, _INTENT_RE)
     if intent in alternatives or "FallbackIntent" in alternatives:
         raise EventBuildError(
             f"lex_v2: alternative_intents {sorted(alternatives)} repeats "
@@ -142,7 +142,7 @@ def _check(
             "each intent once and always adds FallbackIntent itself. Fix: drop it."
         )
     for name in slots:
-        _check_name("slot name", name)
+        _check_name("slots= key", name)
     filled = [n for n, v in slots.items() if v is not None]
     unknown = sorted(set(originals) - set(filled))
     if unknown:

@@ -321,7 +321,7 @@ def test_ids_are_seeded_and_the_event_is_timeless() -> None:
             {"nlu_confidence": 0.2, "alternative_intents": {"Welcome": 0.5}},
             r"scores above the matched one",
         ),
-        ({"slots": {"bad slot": "x"}}, r"slot name 'bad slot'"),
+        ({"slots": {"bad slot": "x"}}, r"slots= key 'bad slot'"),
         ({"original_values": {"pin": "1234"}}, r"original_values names \['pin'\]"),
         ({"session_id": "x"}, r"session_id 'x'"),
         (
