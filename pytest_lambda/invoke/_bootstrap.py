@@ -278,6 +278,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         read_only=spec["read_only"],
         mechanisms=_sandbox.Mechanisms(**spec["mechanisms"]),
         expose=(spec["task_root"], *spec.get("expose", ())),
+        hide=tuple(spec.get("hide", ())),
         loop_device=(lambda: _loop_device(cmd_fd)) if spec.get("loop_device_frame") else None,
     )
     marks.append(time.perf_counter())

@@ -39,28 +39,80 @@ RESPONSE_LIMIT = SYNC_RESPONSE_PAYLOAD_BYTES
 #: RSS polling period for the fallback memory watch.
 _POLL_S = 0.005
 
-_SIGNAL_TEXT = {
-    signal.SIGKILL: "killed",
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGABRT: "aborted",
-    signal.SIGBUS: "bus error",
-    signal.SIGTERM: "terminated",
-    signal.SIGILL: "illegal instruction",
-    signal.SIGFPE: "floating point exception",
-    signal.SIGINT: "interrupt",
+#: Go's names of the Linux signals, as ``syscall.Signal.String()`` prints them (the ``signals``
+#: table of Go's ``src/syscall/zerrors_linux_amd64.go``; the other Linux architectures number
+#: some signals differently but name them the same, hence the table by name). The Lambda
+#: platform's runtime interface is written in Go and words a runtime exit with
+#: ``ProcessState.String()`` (``os/exec_posix.go``).
+_GO_SIGNAL_NAMES = {
+    "SIGHUP": "hangup",
+    "SIGINT": "interrupt",
+    "SIGQUIT": "quit",
+    "SIGILL": "illegal instruction",
+    "SIGTRAP": "trace/breakpoint trap",
+    "SIGABRT": "aborted",
+    "SIGBUS": "bus error",
+    "SIGFPE": "floating point exception",
+    "SIGKILL": "killed",
+    "SIGUSR1": "user defined signal 1",
+    "SIGSEGV": "segmentation fault",
+    "SIGUSR2": "user defined signal 2",
+    "SIGPIPE": "broken pipe",
+    "SIGALRM": "alarm clock",
+    "SIGTERM": "terminated",
+    "SIGSTKFLT": "stack fault",
+    "SIGCHLD": "child exited",
+    "SIGCONT": "continued",
+    "SIGSTOP": "stopped (signal)",
+    "SIGTSTP": "stopped",
+    "SIGTTIN": "stopped (tty input)",
+    "SIGTTOU": "stopped (tty output)",
+    "SIGURG": "urgent I/O condition",
+    "SIGXCPU": "CPU time limit exceeded",
+    "SIGXFSZ": "file size limit exceeded",
+    "SIGVTALRM": "virtual timer expired",
+    "SIGPROF": "profiling timer expired",
+    "SIGWINCH": "window changed",
+    "SIGIO": "I/O possible",
+    "SIGPWR": "power failure",
+    "SIGSYS": "bad system call",
+}
+_SIGNAL_TEXT: dict[int, str] = {
+    int(getattr(signal, name)): text
+    for name, text in _GO_SIGNAL_NAMES.items()
+    if hasattr(signal, name)
 }
 
 
+def signal_text(signum: int) -> str:
+    """Go's ``syscall.Signal(signum).String()``: ``signal N`` for a number without a name
+    (the real-time signals, say)."""
+    return _SIGNAL_TEXT.get(signum, f"signal {signum}")
+
+
 def termination(status: int | None) -> str | None:
-    """How the Lambda platform words a runtime exit (Go's ProcessState, as RIE prints it);
-    ``None`` for a clean exit ("Runtime exited without providing a reason")."""
+    """How the Lambda platform words a runtime exit: Go's ``ProcessState.String()`` of the
+    wait status, as RIE prints it (``exit status 3``, ``signal: killed``, ``signal: aborted
+    (core dumped)``); ``None`` for a clean exit ("Runtime exited without providing a
+    reason"). An unknown status (``None``) is the environment killed by the parent."""
     if status is None:
         return "signal: killed"
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return None if code == 0 else f"exit status {code}"
     if os.WIFSIGNALED(status):
-        sig = signal.Signals(os.WTERMSIG(status))
-        return f"signal: {_SIGNAL_TEXT.get(sig, sig.name.lower())}"
-    code = os.waitstatus_to_exitcode(status)
-    return None if code == 0 else f"exit status {code}"
+        text = f"signal: {signal_text(os.WTERMSIG(status))}"
+        # Go's WaitStatus.CoreDump(): signalled with the core flag, which the kernel sets
+        # when it wrote a core (RLIMIT_CORE and core_pattern of the environment decide).
+        return f"{text} (core dumped)" if os.WCOREDUMP(status) else text
+    if os.WIFSTOPPED(status):  # only seen by a WUNTRACED wait; worded as Go would
+        stop = os.WSTOPSIG(status)
+        text = f"stop signal: {signal_text(stop)}"
+        cause = (status >> 16) & 0xFF
+        return f"{text} (trap {cause})" if stop == signal.SIGTRAP and cause else text
+    if os.WIFCONTINUED(status):
+        return "continued"
+    return None  # pragma: no cover - not a wait status
 
 
 class Zygote:
@@ -262,6 +314,9 @@ class Environment:
             # packages when its venv lives under /tmp (a CI checkout there, say).
             "expose": [*layer_paths, *(p for p in sys_path if p.startswith("/tmp/"))],
             "sys_path": sys_path,
+            # The developer's credentials and profiles, read from this process's environment
+            # (the zygote's is scrubbed): hidden inside the environment.
+            "hide": _sandbox.secret_paths(),
             "tmp_mb": tmp_mb,
             "read_only": True,
             "mechanisms": self.mechanisms.__dict__,

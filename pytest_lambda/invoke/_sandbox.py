@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 if TYPE_CHECKING:
     import ctypes
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
 __all__ = [
     "ENV_VAR",
@@ -77,6 +77,7 @@ __all__ = [
     "preload",
     "prepare_tmp_image",
     "remove_tmp_image",
+    "secret_paths",
     "tmp_usage_mb",
 ]
 
@@ -132,11 +133,6 @@ PR_CAP_AMBIENT: Final = 47
 PR_CAP_AMBIENT_CLEAR_ALL: Final = 4
 _CAP_VERSION_3: Final = 0x20080522
 
-#: Capabilities a root handler keeps: Docker's default set without MKNOD and SETPCAP. Dropped
-#: are the ones that undo the sandbox or reach the host: SYS_ADMIN (mount, umount, unshare),
-#: SYS_RESOURCE (oom_score_adj below 0), SYS_PTRACE, SYS_MODULE, SYS_RAWIO, SYS_TIME, ...
-_CAPS_KEEP_AS_ROOT: Final = frozenset({0, 1, 3, 4, 5, 6, 7, 10, 13, 18, 29, 31})
-
 _TMPFS_TYPES: Final = frozenset({"tmpfs", "ramfs"})
 #: How long enter_sandbox waits for a previous environment to release the /tmp image.
 _IMAGE_LOCK_WAIT_S = 2.0
@@ -168,6 +164,13 @@ class Mechanisms:
     #: The handler runs in its own PID namespace with a fresh /proc: it sees and can signal
     #: only its environment's processes (needs a mount namespace).
     pid_namespace: bool = False
+    #: Landlock ABI version available to unprivileged processes (0: none, or switched off).
+    #: Used where the namespaces are missing: without a PID namespace the handler is scoped
+    #: (no ptrace or ``/proc/<pid>/environ`` of processes outside it, and from ABI 6 no
+    #: signals to them); with ``landlock_fs`` and no read-only root, writes are allowed only
+    #: under /tmp, the environment's TMPDIR and /dev.
+    landlock: int = 0
+    landlock_fs: bool = False
     #: Why stronger mechanisms are not in use (for ``-v`` output and bug reports).
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -184,6 +187,8 @@ class Mechanisms:
             raise ValueError(f"tmp='mount-namespace' needs a tmp_backend, got {self.tmp_backend!r}")
         if self.tmp not in ("mount-namespace", "tmpdir"):
             raise ValueError(f"tmp={self.tmp!r}: expected 'mount-namespace' or 'tmpdir'")
+        if self.landlock_fs and not self.landlock:
+            raise ValueError("landlock_fs=True needs a Landlock ABI (landlock > 0)")
 
     @property
     def namespaces(self) -> bool:
@@ -194,6 +199,16 @@ class Mechanisms:
     def tmp_size_enforced(self) -> bool:
         """The kernel enforces the /tmp size (ENOSPC); otherwise poll :func:`tmp_usage_mb`."""
         return self.tmp_backend in ("ext4-loop", "tmpfs")
+
+    @property
+    def landlock_scope(self) -> bool:
+        """Landlock scopes the handler (no PID namespace to do it)."""
+        return self.landlock > 0 and not self.pid_namespace
+
+    @property
+    def landlock_writes(self) -> bool:
+        """Landlock limits where the handler writes (no read-only root to do it)."""
+        return self.landlock_fs and not self.read_only_root
 
     def describe(self) -> str:
         """One line for the pytest report header."""
@@ -206,8 +221,20 @@ class Mechanisms:
             tmp = f"mount-namespace({detail}{', userns' if self.user_namespace else ''})"
         else:
             tmp = "tmpdir(size polled)"
-        fs = "read-only" if self.read_only_root else "read-write"
-        pid = " pid=namespace" if self.pid_namespace else ""
+        fs = (
+            "read-only"
+            if self.read_only_root
+            else "landlock(writes: /tmp, TMPDIR, /dev)"
+            if self.landlock_writes
+            else "read-write"
+        )
+        pid = (
+            " pid=namespace"
+            if self.pid_namespace
+            else f" pid=landlock-scoped(abi {self.landlock})"
+            if self.landlock_scope
+            else ""
+        )
         return f"memory={self.memory} pids={self.pids} tmp={tmp} fs={fs}{pid}"
 
 
@@ -247,7 +274,10 @@ def apply_override(base: Mechanisms, spec: str) -> Mechanisms:
     Keys: ``memory`` (``cgroup-v2``, ``cgroup-v1``, ``rss-poll``), ``pids`` (``cgroup-v2``,
     ``cgroup-v1``, ``none``), ``tmp`` (``tmpdir``, ``mount-namespace``, or a backend
     ``ext4-loop``, ``tmpfs``, ``bind``), ``fs`` (``read-only``/``ro``, ``read-write``/``rw``),
-    ``pid`` (``host``, ``namespace``).
+    ``pid`` (``host``, ``namespace``), ``landlock`` (``off``). ``fs=landlock`` asks for the
+    Landlock write rules instead of a read-only root (what a machine without namespaces gets).
+    ``tmp=tmpfs`` with a memory cgroup also switches memory to ``rss-poll``: tmpfs pages are
+    charged to the writer's cgroup, so /tmp would count against the function's memory.
     Unknown keys, bad values and mechanisms the machine lacks are ignored with a note in
     ``Mechanisms.notes``; this function never raises.
     """
@@ -255,6 +285,7 @@ def apply_override(base: Mechanisms, spec: str) -> Mechanisms:
     memory, pids = base.memory, base.pids
     tmp, backend, read_only = base.tmp, base.tmp_backend, base.read_only_root
     pid_namespace = base.pid_namespace
+    landlock, landlock_fs = base.landlock, base.landlock_fs
     memories: dict[str, MemoryMechanism] = {base.memory: base.memory, "rss-poll": "rss-poll"}
     pid_kinds: dict[str, PidsMechanism] = {base.pids: base.pids, "none": "none"}
     backends: dict[str, TmpBackend] = {}
@@ -297,13 +328,15 @@ def apply_override(base: Mechanisms, spec: str) -> Mechanisms:
                 )
         elif key in ("fs", "read_only_root"):
             if value in ("rw", "read-write", "false", "0", "no"):
-                read_only, applied = False, True
+                read_only, landlock_fs, applied = False, False, True
             elif value in ("ro", "read-only", "true", "1", "yes") and base.read_only_root:
                 read_only, applied = True, True
+            elif value == "landlock" and landlock:
+                read_only, landlock_fs, applied = False, True, True
             else:
                 notes.append(
-                    f"{where} ignored: expected fs=read-write, or fs=read-only where"
-                    " a mount namespace is available"
+                    f"{where} ignored: expected fs=read-write, fs=read-only where"
+                    " a mount namespace is available, or fs=landlock where Landlock is"
                 )
         elif key == "pid":
             if value == "host":
@@ -315,8 +348,21 @@ def apply_override(base: Mechanisms, spec: str) -> Mechanisms:
                     f"{where} ignored: expected pid=host, or pid=namespace where"
                     " a PID namespace is available"
                 )
+        elif key == "landlock":
+            if value in ("off", "0", "no", "false", "none"):
+                landlock, landlock_fs, applied = 0, False, True
+            else:
+                notes.append(f"{where} ignored: expected landlock=off")
         else:
-            notes.append(f"{where} ignored: unknown key {key!r} (use memory, pids, tmp, fs, pid)")
+            notes.append(
+                f"{where} ignored: unknown key {key!r} (use memory, pids, tmp, fs, pid, landlock)"
+            )
+    if tmp == "mount-namespace" and backend == "tmpfs" and memory != "rss-poll":
+        memory = "rss-poll"
+        notes.append(
+            "memory: rss-poll, because /tmp is a tmpfs: its pages would be charged to the "
+            "function's memory cgroup (a full /tmp would OOM-kill instead of ENOSPC)"
+        )
     if applied:
         notes.append(f"{ENV_VAR}={spec!r} applied")
     if not applied and len(notes) == len(base.notes):
@@ -328,6 +374,8 @@ def apply_override(base: Mechanisms, spec: str) -> Mechanisms:
         tmp=tmp,
         tmp_backend=backend,
         read_only_root=read_only,
+        landlock=landlock,
+        landlock_fs=landlock_fs and landlock > 0,
         notes=tuple(notes),
         user_namespace=base.user_namespace and (tmp == "mount-namespace" or read_only),
         # The fresh /proc needs the mount namespace.
@@ -694,11 +742,24 @@ def _run_probe() -> _Probe:
             "/tmp is a private directory behind TMPDIR whose size the parent polls, "
             "and the rest of the file system stays writable"
         )
+    landlock = _landlock_abi()
+    if landlock and not bits & _NS_RO:
+        notes.append(
+            f"fs: no read-only root; Landlock (ABI {landlock}) lets handlers write only under "
+            "/tmp, their TMPDIR and /dev"
+        )
+    if landlock and not (bits & _NS_OK and bits & _NS_PID):
+        notes.append(
+            f"pid: Landlock (ABI {landlock}) keeps handlers from reading or tracing other "
+            "processes" + (" and from signalling them" if landlock >= _LANDLOCK_SCOPE_ABI else "")
+        )
     mechanisms = Mechanisms(
         memory=memory,
         pids=pids,
         tmp=tmp,
         read_only_root=bool(bits & _NS_RO),
+        landlock=landlock,
+        landlock_fs=landlock > 0 and not bits & _NS_RO,
         tmp_backend=backend,
         user_namespace=bool(bits & _NS_USERNS),
         pid_namespace=bool(bits & _NS_OK and bits & _NS_PID),
@@ -1977,6 +2038,206 @@ def _drop_capabilities(libc: Any, keep: frozenset[int]) -> None:
         raise SandboxError(f"capset failed: {os.strerror(_errno())}")
 
 
+# Landlock (include/uapi/linux/landlock.h; the syscall numbers are the same on every
+# architecture: 444-446). Documented at https://docs.kernel.org/userspace-api/landlock.html.
+_SYS_LANDLOCK_CREATE_RULESET: Final = 444
+_SYS_LANDLOCK_ADD_RULE: Final = 445
+_SYS_LANDLOCK_RESTRICT_SELF: Final = 446
+_LANDLOCK_CREATE_RULESET_VERSION: Final = 1
+_LANDLOCK_RULE_PATH_BENEATH: Final = 1
+PR_SET_NO_NEW_PRIVS: Final = 38
+#: ABI from which ``scoped`` exists (``LANDLOCK_SCOPE_SIGNAL``, Linux 6.12).
+_LANDLOCK_SCOPE_ABI: Final = 6
+_LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET: Final = 1 << 0
+_LANDLOCK_SCOPE_SIGNAL: Final = 1 << 1
+_FS_WRITE_FILE: Final = 1 << 1
+_FS_READ_FILE: Final = 1 << 2
+#: EXECUTE, WRITE_FILE, READ_FILE, TRUNCATE, IOCTL_DEV: the rights a rule on a file may hold.
+_FS_FILE_RIGHTS: Final = 1 | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
+#: WRITE_FILE, REMOVE_DIR/FILE and MAKE_CHAR/DIR/REG/SOCK/FIFO/BLOCK/SYM (ABI 1).
+_FS_WRITES_V1: Final = (1 << 1) | sum(1 << b for b in range(4, 13))
+_FS_MAKE_BLOCK: Final = 1 << 11
+_FS_REFER: Final = 1 << 13  # ABI 2
+_FS_TRUNCATE: Final = 1 << 14  # ABI 3
+
+
+def _landlock_abi() -> int:
+    """The Landlock ABI version this kernel offers (0 if none, or not Linux)."""
+    try:
+        libc = _libc()
+        abi = int(
+            libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, None, 0, _LANDLOCK_CREATE_RULESET_VERSION)
+        )
+    except (OSError, AttributeError):
+        return 0
+    return max(abi, 0)
+
+
+def _read_grants(hide: Iterable[str], writable: Iterable[str]) -> list[str]:
+    """The paths beneath which reading files stays allowed when ``hide`` must not be read:
+    every sibling of each hidden path and of each of its ancestors (existing now; a file
+    created later directly in one of those ancestors is not readable), plus the writable
+    directories that hold no hidden path."""
+    hidden = set(hide)
+    ancestors: set[str] = set()
+    for path in hidden:
+        parent = os.path.dirname(path)
+        while parent not in ancestors:
+            ancestors.add(parent)
+            if parent == "/":
+                break
+            parent = os.path.dirname(parent)
+    grants = [w for w in writable if not any(_under(h, w) for h in hidden)]
+    for directory in sorted(ancestors):
+        with contextlib.suppress(OSError):
+            for name in os.listdir(directory):
+                child = os.path.join(directory, name)
+                if child not in ancestors and child not in hidden:
+                    grants.append(child)
+    return grants
+
+
+def _landlock(
+    libc: Any, mechanisms: Mechanisms, writable: tuple[str, ...], hide: tuple[str, ...] = ()
+) -> None:
+    """Restrict the calling process and its future children with a Landlock domain.
+
+    Scoping (no PID namespace): a process in a Landlock domain cannot ptrace, nor read the
+    ``/proc/<pid>/environ``, ``mem`` or ``maps`` of, a process outside it (ABI 1), nor signal
+    it or connect to its abstract Unix sockets (ABI 6). Writes (no read-only root): every
+    write right is handled, and granted only beneath ``writable`` (``/dev`` gets plain file
+    writes only, so ``/dev/null`` works and nothing is created in ``/dev/shm``); writes
+    elsewhere fail with EACCES. ``hide`` (no mount namespace to cover them): reading files is
+    handled too, and granted beneath everything but those paths (:func:`_read_grants`).
+    Needs ``no_new_privs``, which it sets.
+    """
+    import ctypes
+
+    abi = mechanisms.landlock
+    fs = 0
+    writes = 0
+    if mechanisms.landlock_writes:
+        writes = _FS_WRITES_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    rules: list[tuple[str, int]] = []
+    if writes:
+        rules += [(path, writes) for path in writable] + [("/dev", _FS_WRITE_FILE)]
+    if hide:
+        rules += [(path, _FS_READ_FILE) for path in _read_grants(hide, writable)]
+        if not writes:
+            # Writes stay allowed everywhere: grant them beneath the root.
+            writes = _FS_WRITES_V1 | (_FS_REFER if abi >= 2 else 0)
+            rules.append(("/", writes))
+    elif not writes and abi >= 2:
+        # From ABI 2 every domain denies linking or renaming a file into another directory
+        # unless REFER is granted there ("always considered handled"): grant it everywhere.
+        writes = _FS_REFER
+        rules.append(("/", _FS_REFER))
+    fs = writes | (_FS_READ_FILE if hide else 0)
+    scoped = 0
+    if mechanisms.landlock_scope and abi >= _LANDLOCK_SCOPE_ABI:
+        scoped = _LANDLOCK_SCOPE_SIGNAL | _LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+    # Creating block devices (CAP_MKNOD anyway) is handled and granted nowhere, so that the
+    # domain always handles something: the domain itself is what scopes ptrace.
+    fs |= _FS_MAKE_BLOCK
+    attr = struct.pack("=QQQ", fs, 0, scoped)
+    size = 24 if abi >= _LANDLOCK_SCOPE_ABI else 16 if abi >= 4 else 8
+    buf = ctypes.create_string_buffer(attr[:size], size)
+    ruleset = int(libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, buf, ctypes.c_size_t(size), 0))
+    if ruleset < 0:
+        raise SandboxError(
+            f"landlock_create_ruleset failed: {os.strerror(_errno())};"
+            f" set {ENV_VAR}=landlock=off to run without it"
+        )
+    try:
+        for path, access in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                    access &= _FS_FILE_RIGHTS  # a rule on a file takes file rights only
+                rule = ctypes.create_string_buffer(struct.pack("=Qi", access, fd), 12)
+                if access and libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, 1, rule, 0) != 0:
+                    raise SandboxError(
+                        f"landlock_add_rule for {path} failed: {os.strerror(_errno())}"
+                    )
+            finally:
+                os.close(fd)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise SandboxError(f"prctl(PR_SET_NO_NEW_PRIVS) failed: {os.strerror(_errno())}")
+        if int(libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0)) != 0:
+            raise SandboxError(f"landlock_restrict_self failed: {os.strerror(_errno())}")
+    finally:
+        os.close(ruleset)
+
+
+#: Where developers keep credentials and profiles, relative to a home directory: hidden from
+#: handlers (an empty read-only directory, or an empty file, mounted over each one that
+#: exists). Lambda's file system has none of them.
+_SECRET_HOME_PATHS: Final = (
+    ".aws",
+    ".ssh",
+    ".netrc",
+    ".pypirc",
+    ".git-credentials",
+    ".docker",
+    ".kube",
+    ".azure",
+    ".config/gcloud",
+    ".config/gh",
+)
+#: Environment variables of the test process that point at AWS credential or profile files.
+_SECRET_FILE_VARIABLES: Final = (
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "BOTO_CONFIG",
+)
+
+
+def secret_paths(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Existing credential and profile paths of the developer (``environ``: the test
+    process's environment), resolved; :func:`enter_sandbox` hides them (``hide=``)."""
+    if environ is None:
+        environ = os.environ
+    homes = [environ.get("HOME", "")]
+    with contextlib.suppress(KeyError, ImportError):
+        import pwd
+
+        homes.append(pwd.getpwuid(os.getuid()).pw_dir)
+    candidates = [os.path.join(h, p) for h in dict.fromkeys(homes) if h for p in _SECRET_HOME_PATHS]
+    candidates += [environ[v] for v in _SECRET_FILE_VARIABLES if environ.get(v)]
+    found: list[str] = []
+    for path in candidates:
+        real = os.path.realpath(path)
+        if real not in found and real != os.devnull and os.path.lexists(real):
+            found.append(real)
+    return sorted(found)
+
+
+def _hide(libc: Any, paths: Iterable[str]) -> None:
+    for path in paths:
+        try:
+            directory = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError:
+            continue  # hidden by the private /tmp, or gone
+        if directory:
+            rc = _mount(
+                libc,
+                "tmpfs",
+                path,
+                "tmpfs",
+                MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "size=4k,nr_inodes=1,mode=555",
+            )
+        else:
+            rc = _mount(libc, os.devnull, path, None, MS_BIND)
+        if rc not in (0, errno.ENOENT):
+            raise SandboxError(f"could not hide {path} from the handler: {os.strerror(rc)}")
+
+
 def _mount_proc(libc: Any) -> int:
     """Mount a /proc of the caller's PID namespace over /proc; returns 0 or the errno."""
     return _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -2082,6 +2343,7 @@ def enter_sandbox(
     mechanisms: Mechanisms,
     drop_capabilities: bool = True,
     expose: tuple[str, ...] = (),
+    hide: tuple[str, ...] = (),
     loop_device: str | Callable[[], str | None] | None = None,
 ) -> str:
     """Child side: isolate the calling environment process; return the handler's /tmp path.
@@ -2097,9 +2359,12 @@ def enter_sandbox(
     sets ``TMPDIR`` and polls :func:`tmp_usage_mb`. ``read_only`` still applies if the machine
     has mount namespaces (``tmp_dir`` stays writable).
 
-    As root, ``drop_capabilities`` removes the capabilities that would let the handler undo
-    this (``CAP_SYS_ADMIN``: umount, remount; ``CAP_SYS_RESOURCE``: ``oom_score_adj``), keeping
-    Docker's default set; in a user namespace all capabilities are dropped.
+    ``hide`` (from :func:`secret_paths`) are covered by an empty read-only directory or file
+    in the mount namespace: the developer's credentials and profiles.
+
+    ``drop_capabilities`` removes every capability, as Lambda runs handlers with none (as
+    root, ``CAP_SYS_ADMIN`` would undo all of the above and ``CAP_DAC_OVERRIDE`` would read
+    any file). Where the mechanisms say so, a Landlock domain comes last (:func:`_landlock`).
     """
     if not isinstance(tmp_mb, int) or tmp_mb < 1:
         raise ValueError(f"tmp_mb={tmp_mb!r}: expected a positive number of MB")
@@ -2107,7 +2372,11 @@ def enter_sandbox(
     if not mechanisms.namespaces or (mechanisms.tmp == "tmpdir" and not read_only):
         os.makedirs(tmp_dir, exist_ok=True)
         if drop_capabilities and os.geteuid() == 0:
-            _drop_capabilities(_libc(), _CAPS_KEEP_AS_ROOT)
+            _drop_capabilities(_libc(), frozenset())
+        if mechanisms.landlock and (
+            mechanisms.landlock_scope or mechanisms.landlock_writes or hide
+        ):
+            _landlock(_libc(), mechanisms, (os.path.realpath(tmp_dir), "/tmp"), hide)
         return tmp_dir
 
     libc = _libc()
@@ -2188,6 +2457,7 @@ def enter_sandbox(
             result = os.path.realpath(tmp_dir)
             _check(_mount(libc, result, result, None, MS_BIND | MS_REC), f"bind-mounting {result}")
             keep = (*keep, result)
+        _hide(libc, hide)
         if read_only:
             # With a PID namespace, pid 1 mounts a fresh /proc and protects that one.
             _remount_read_only(libc, keep, protect_proc=not mechanisms.pid_namespace)
@@ -2197,9 +2467,8 @@ def enter_sandbox(
             os.close(image_fd)
     if mechanisms.pid_namespace:
         _enter_pid_namespace(libc, read_only)
-    if drop_capabilities:
-        if mechanisms.user_namespace:
-            _drop_capabilities(libc, frozenset())
-        elif os.geteuid() == 0:
-            _drop_capabilities(libc, _CAPS_KEEP_AS_ROOT)
+    if drop_capabilities and (mechanisms.user_namespace or os.geteuid() == 0):
+        _drop_capabilities(libc, frozenset())
+    if mechanisms.landlock_scope or (mechanisms.landlock_writes and not read_only):
+        _landlock(libc, mechanisms, (result, "/tmp"))
     return result

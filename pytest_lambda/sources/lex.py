@@ -125,8 +125,8 @@ def _check(
     for name in slots:
         if not 1 <= len(name) <= 100 or not _SLOT_RE.match(name):
             raise EventBuildError(
-                f"lex: slots= holds the slot name {name!r}, which Lex V1 does not accept. Fix: 1-100 letters, each "
-                "optionally followed by '-', '_' or '.'."
+                f"lex: slots= holds the slot name {name!r}, which Lex V1 does not accept. "
+                "Fix: 1-100 letters, each optionally followed by '-', '_' or '.'."
             )
     filled = [n for n, v in slots.items() if v is not None]
     unknown = sorted(set(original_values) - set(filled))

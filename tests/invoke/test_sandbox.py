@@ -254,8 +254,21 @@ def test_detect_never_raises_and_describes_itself_in_one_line() -> None:
     line = mechanisms.describe()
     assert "\n" not in line
     assert line.startswith(f"memory={mechanisms.memory} pids={mechanisms.pids} tmp=")
-    fs = "fs=read-only" if mechanisms.read_only_root else "fs=read-write"
-    assert line.endswith(f"{fs} pid=namespace" if mechanisms.pid_namespace else fs)
+    fs = (
+        "fs=read-only"
+        if mechanisms.read_only_root
+        else "fs=landlock(writes: /tmp, TMPDIR, /dev)"
+        if mechanisms.landlock_fs
+        else "fs=read-write"
+    )
+    pid = (
+        " pid=namespace"
+        if mechanisms.pid_namespace
+        else f" pid=landlock-scoped(abi {mechanisms.landlock})"
+        if mechanisms.landlock
+        else ""
+    )
+    assert line.endswith(fs + pid)
     assert sb.detect() is sb.detect()  # cached
 
 
@@ -278,8 +291,10 @@ def test_env_var_forces_weaker_mechanisms(monkeypatch: pytest.MonkeyPatch) -> No
         "tmpdir",
         False,
     )
+    abi = sb._landlock_abi()
     assert mechanisms.describe() == (
         "memory=rss-poll pids=none tmp=tmpdir(size polled) fs=read-write"
+        + (f" pid=landlock-scoped(abi {abi})" if abi else "")
     )
     assert not mechanisms.tmp_size_enforced
     assert not mechanisms.namespaces
@@ -301,9 +316,12 @@ def test_override_cannot_ask_for_more_than_the_machine_has() -> None:
 def test_override_steps_down_the_tmp_backends() -> None:
     strongest = sb.Mechanisms("cgroup-v1", "cgroup-v1", "mount-namespace", True, "ext4-loop")
     assert sb.apply_override(strongest, "tmp=bind").tmp_backend == "bind"
-    assert sb.apply_override(strongest, "tmp=tmpfs").describe() == (
-        "memory=cgroup-v1 pids=cgroup-v1 tmp=mount-namespace(tmpfs) fs=read-only"
+    tmpfs = sb.apply_override(strongest, "tmp=tmpfs")
+    # tmpfs pages are charged to the writer's memory cgroup: memory is polled instead.
+    assert tmpfs.describe() == (
+        "memory=rss-poll pids=cgroup-v1 tmp=mount-namespace(tmpfs) fs=read-only"
     )
+    assert any("would be charged to the function's memory cgroup" in n for n in tmpfs.notes)
     assert sb.apply_override(strongest, "tmp=tmpdir").describe() == (
         "memory=cgroup-v1 pids=cgroup-v1 tmp=tmpdir(size polled) fs=read-only"
     )
@@ -902,7 +920,7 @@ def test_without_root_everything_degrades_and_says_why(tmp_path: Any) -> None:
         assert result["outside"] == errno.EROFS
         assert result["tmp"] == "/tmp"
     else:
-        assert mechanisms.describe().endswith("tmp=tmpdir(size polled) fs=read-write")
+        assert "tmp=tmpdir(size polled) fs=" in mechanisms.describe()
         assert "/tmp: no mount namespace" in notes
 
 
@@ -952,3 +970,35 @@ def test_group_rss_counts_pages_shared_by_forked_children_once() -> None:
         proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_landlock_overrides() -> None:
+    base = sb.Mechanisms("rss-poll", "none", "tmpdir", False, landlock=7, landlock_fs=True)
+    assert base.describe() == (
+        "memory=rss-poll pids=none tmp=tmpdir(size polled)"
+        " fs=landlock(writes: /tmp, TMPDIR, /dev) pid=landlock-scoped(abi 7)"
+    )
+    rw = sb.apply_override(base, "fs=rw")
+    assert (rw.landlock, rw.landlock_fs, rw.landlock_scope) == (7, False, True)
+    off = sb.apply_override(base, "landlock=off")
+    assert off.describe() == "memory=rss-poll pids=none tmp=tmpdir(size polled) fs=read-write"
+    assert sb.apply_override(rw, "fs=landlock").landlock_writes
+    none = sb.Mechanisms("rss-poll", "none", "tmpdir", False)
+    refused = sb.apply_override(none, "fs=landlock,landlock=maybe")
+    assert not refused.landlock_fs
+    notes = "\n".join(refused.notes)
+    assert "'fs=landlock' ignored" in notes and "'landlock=maybe' ignored" in notes
+    with pytest.raises(ValueError, match="landlock_fs=True needs a Landlock ABI"):
+        sb.Mechanisms("rss-poll", "none", "tmpdir", False, landlock_fs=True)
+    # With a PID namespace and a read-only root, Landlock has nothing left to do.
+    strong = sb.Mechanisms(
+        "cgroup-v1",
+        "cgroup-v1",
+        "mount-namespace",
+        True,
+        "ext4-loop",
+        pid_namespace=True,
+        landlock=7,
+    )
+    assert not strong.landlock_scope and not strong.landlock_writes
+    assert strong.describe().endswith("fs=read-only pid=namespace")
