@@ -15,6 +15,7 @@ import errno
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,7 +31,10 @@ from pytest_lambda.invoke import _sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 HANDLERS = REPO / "fixtures" / "handlers" / "isolation"
-FALLBACK = "memory=rss-poll,pids=none,tmp=tmpdir,fs=rw"
+#: A machine without namespaces (non-root, no unprivileged user namespaces: Ubuntu 24.04's
+#: default), with Landlock (Linux 5.13+) and without.
+FALLBACK = "memory=rss-poll,pids=none,tmp=tmpdir,fs=landlock"
+NOTHING = "memory=rss-poll,pids=none,tmp=tmpdir,fs=rw,landlock=off"
 
 DRIVER = textwrap.dedent(
     """
@@ -44,10 +48,11 @@ DRIVER = textwrap.dedent(
     mech = _sandbox.detect()
     out = {"pid": me, "euid": os.geteuid(), "describe": mech.describe(),
            "read_only_root": mech.read_only_root, "user_namespace": mech.user_namespace,
-           "namespaces": mech.namespaces}
+           "namespaces": mech.namespaces, "landlock_scope": mech.landlock_scope,
+           "landlock_writes": mech.landlock_writes}
     event = {"needles": needles, "scan_proc": True, "write": cfg["write"],
              "read": ["/proc/self/environ", f"/proc/{me}/environ", f"/proc/{me}/cmdline",
-                      "/proc/1/environ"]}
+                      "/proc/1/environ", *cfg["credentials"]]}
     with LambdaFunction("snoop.handler", code_dir=cfg["code_dir"], timeout=20) as fn:
         first = fn.invoke(event)
         out["first"] = {"function_error": first.function_error, "payload": first.payload,
@@ -106,8 +111,11 @@ class Run:
             "MY_APP_DB_PASSWORD": f"db-password-{self.token}",
             "credentials-file": f"file-secret-{self.token}",
         }
-        home = tmp / "home"
+        # Outside /tmp, so that the private /tmp does not hide it by chance.
+        self.outside = Path(f"/var/tmp/pytest-lambda-isolation-{self.token}")
+        home = self.outside / "home"
         (home / ".aws").mkdir(parents=True)
+        self.outside.chmod(0o755)
         (home / ".aws" / "credentials").write_text(
             f"[dev-profile-{self.token}]\naws_access_key_id = AKIA{self.token.upper()}\n"
             f"aws_secret_access_key = {self.needles['credentials-file']}\n"
@@ -136,14 +144,22 @@ class Run:
             "ISOLATION_NEEDLES": ",".join(self.needles.values()),
             _sandbox.ENV_VAR: spec,
         }
-        cfg = {"code_dir": str(code), "write": [str(p) for p in self.targets.values()]}
-        done = subprocess.run(
-            [sys.executable, "-c", DRIVER, json.dumps(cfg)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        self.credentials = [str(home / ".aws" / "credentials"), str(home / ".aws" / "config")]
+        cfg = {
+            "code_dir": str(code),
+            "write": [str(p) for p in self.targets.values()],
+            "credentials": self.credentials,
+        }
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", DRIVER, json.dumps(cfg)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            shutil.rmtree(self.outside, ignore_errors=True)
         assert done.returncode == 0, done.stderr[-3000:]
         self.out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
         first = self.out["first"]
@@ -158,14 +174,21 @@ class Run:
 
     @property
     def guaranteed_proc(self) -> bool:
-        """Root (the handler's capabilities are a strict subset of the test process's) or a
-        user namespace: the test process's ``/proc/<pid>/environ`` is out of reach."""
-        return bool(self.out["euid"] == 0 or self.out["user_namespace"])
+        """Root (the handler has no capabilities, the test process has them all), a user
+        namespace, or a Landlock domain: the test process's ``/proc/<pid>/environ`` is out
+        of reach."""
+        return bool(
+            self.out["euid"] == 0 or self.out["user_namespace"] or self.out["landlock_scope"]
+        )
 
 
 @pytest.fixture(
     scope="module",
-    params=[pytest.param("", id="strongest"), pytest.param(FALLBACK, id="fallback")],
+    params=[
+        pytest.param("", id="strongest"),
+        pytest.param(FALLBACK, id="landlock-fallback"),
+        pytest.param(NOTHING, id="no-landlock-fallback"),
+    ],
 )
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
     return Run(tmp_path_factory.mktemp("isolation"), request.param)
@@ -183,9 +206,12 @@ def test_handler_environ_holds_none_of_the_test_process_secrets(run: Run) -> Non
 
 
 def test_test_process_environ_is_out_of_reach_through_proc(run: Run) -> None:
-    if not run.guaranteed_proc:
-        pytest.skip("non-root without a user namespace: see README 'Isolation' (documented gap)")
     seen = run.seen
+    if not run.guaranteed_proc:
+        # Non-root, no namespaces, no Landlock: the documented gap (README "Guarantees").
+        assert run.out["pid"] in seen["proc"]["environ_readable"]
+        assert seen["proc"]["hits"] != []
+        return
     # EACCES: the process is visible but not readable; ENOENT: the environment's own PID
     # namespace does not even show it (pid=namespace in the mechanisms).
     assert seen["read"][f"/proc/{run.out['pid']}/environ"] in (
@@ -195,6 +221,20 @@ def test_test_process_environ_is_out_of_reach_through_proc(run: Run) -> None:
     assert seen["read"]["/proc/1/environ"]["errno"] == errno.EACCES
     assert run.out["pid"] not in seen["proc"]["environ_readable"]
     assert seen["proc"]["hits"] == []
+
+
+def test_developer_credential_files_are_hidden(run: Run) -> None:
+    reads = run.seen["read"]
+    if run.out["namespaces"]:
+        # An empty read-only directory is mounted over ~/.aws.
+        for path in run.credentials:
+            assert reads[path] == {"errno": errno.ENOENT, "error": "No such file or directory"}
+    elif run.out["landlock_scope"] or run.out["landlock_writes"]:
+        for path in run.credentials:
+            assert reads[path] == {"errno": errno.EACCES, "error": "Permission denied"}
+    else:
+        # No mount namespace and no Landlock: the documented gap (README "Guarantees").
+        assert run.needles["credentials-file"] in reads[run.credentials[0]]["found"]
 
 
 def test_cmdline_of_the_test_process_holds_no_secret(run: Run) -> None:
@@ -209,6 +249,12 @@ def test_writes_outside_tmp_never_reach_the_test_files(run: Run) -> None:
     assert (
         run.written == dict.fromkeys(run.targets.values(), False) or not run.out["read_only_root"]
     ), writes
+    if run.out["landlock_writes"]:
+        # Landlock: writes only beneath /tmp, TMPDIR and /dev. The repository is refused;
+        # tmp_path and this test's code directory lie under the host's /tmp (documented).
+        eacces = {"errno": errno.EACCES, "error": "Permission denied"}
+        assert writes[str(run.targets["repo"])] == eacces
+        assert run.written[run.targets["repo"]] is False
     if run.out["read_only_root"]:
         erofs = {"errno": errno.EROFS, "error": "Read-only file system"}
         assert writes[str(run.targets["code_dir"])] == erofs
