@@ -137,6 +137,7 @@ def test_daemon_that_leaves_the_session_dies_with_the_environment() -> None:
         (signal.SIGKILL, "signal: killed"),
         (signal.SIGSEGV, "signal: segmentation fault"),
         (signal.SIGABRT, "signal: aborted"),
+        (signal.SIGUSR1, "signal: user defined signal 1"),
     ],
 )
 def test_runtime_killed_by_a_signal_is_reported_as_that_signal(sig: int, reason: str) -> None:
