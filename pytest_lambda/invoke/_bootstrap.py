@@ -315,6 +315,9 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
         time.tzset()
         spec = {**spec, **go["spec"]}
     _setup_logging()
+    # /tmp is a sparse image on the host's disk: while that disk is nearly full the parent asks
+    # for a sync after each request, and a write-back error means the handler's data is lost.
+    sync_handle = _sandbox.open_sync_handle(tmp)
     ensure_ascii = spec.get("ensure_ascii", True)
     end_marker = spec["marker"].encode()
 
@@ -389,5 +392,7 @@ def serve(spec: dict[str, Any], cmd_fd: int, result_fd: int, log_fd: int) -> Non
             body = _dumps(error).encode()
         header: dict[str, Any] = {"type": "result", "ok": error is None, "binary": binary}
         header["duration_ms"] = (time.perf_counter() - started) * 1000
+        if request.get("sync_tmp"):
+            header["tmp_sync_errno"] = _sandbox.sync_fs(sync_handle)
         finish(request_id, header, body)
         _GLOBAL_REQUEST_ID = ""

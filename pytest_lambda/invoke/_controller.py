@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -220,6 +221,10 @@ def shutdown_zygote() -> None:
 
 
 _EXITING = False
+#: Environments alive in this process whose /tmp is an image (their sparse images share disks).
+_LIVE_IMAGES: weakref.WeakSet[Environment] = weakref.WeakSet()
+#: Free space a disk keeps beyond what the images on it may still grow by, before syncs.
+_DISK_MARGIN = 64 * _sandbox.MIB
 
 
 def _at_exit() -> None:
@@ -245,7 +250,8 @@ atexit.register(_at_exit)
 class Outcome:
     """What happened to one request in an environment, before it is shaped for the caller."""
 
-    kind: str  # "ok" | "error" | "timeout" | "oom" | "exit" | "init_error" | "too_large"
+    #: "ok" | "error" | "timeout" | "oom" | "exit" | "init_error" | "too_large" | "host_fault"
+    kind: str
     body: bytes | None = None
     binary: bool = False
     duration_ms: float = 0.0
@@ -305,6 +311,9 @@ class Environment:
         self._logs = _Stream(marker.encode())
         self._loop_fd = -1
         self.spare = False
+        self._image: str | None = None
+        if self.mechanisms.tmp == "mount-namespace" and self.mechanisms.tmp_backend == "ext4-loop":
+            self._image = os.path.join(tmp_dir, _sandbox.IMAGE_NAME)
         # What an environment is before its handler: the same for every function of this shape.
         sys_path = [p for p in sys.path if p and Path(p).is_absolute()]
         base = {
@@ -351,6 +360,8 @@ class Environment:
         self.alive = True
         self.invocations = 0
         self._peak_rss_mb = 0.0
+        if self._image is not None:
+            _LIVE_IMAGES.add(self)
 
     def _adopt(
         self, spare: _spares.Spare, env: dict[str, str], own: dict[str, Any], tmp_dir: str
@@ -546,15 +557,35 @@ class Environment:
             )
         return Outcome("ok", init_ms=init_ms, logs=logs)
 
+    def _disk_tight(self) -> bool:
+        """Whether the disk behind the /tmp images could fill up before they do: then the
+        runtime syncs /tmp after the request, so that lost data is noticed (a few µs)."""
+        if self._image is None:
+            return False
+        grow, free = 0, 0
+        for env in list(_LIVE_IMAGES):
+            if env._image is not None:
+                try:
+                    more, free = _sandbox.image_headroom(env._image)
+                except OSError:
+                    continue
+                grow += more
+        return free < grow + _DISK_MARGIN
+
     def invoke(self, request: dict[str, Any], event: bytes, timeout_s: float) -> Outcome:
         started = _clock.monotonic()
         self.invocations += 1
+        if self._disk_tight():
+            request = {**request, "sync_tmp": True}
         frame = _protocol.encode(request, event)
         what, header, body = self._pump(started + timeout_s, frame, "result")
         elapsed_ms = (_clock.monotonic() - started) * 1000
         if what != "frame" or header is None:
             return self._lost(what, Outcome("exit", duration_ms=elapsed_ms))
         logs = self._collect_logs(request["request_id"])
+        lost_errno = int(header.get("tmp_sync_errno") or 0)
+        if lost_errno:
+            return self._tmp_lost(lost_errno, elapsed_ms, logs)
         outcome = Outcome(
             "ok" if header.get("ok") else "error",
             body=body,
@@ -567,6 +598,38 @@ class Environment:
         if body is None:
             outcome.kind = "too_large"
         self._request_spare()
+        return outcome
+
+    def _tmp_lost(self, lost_errno: int, elapsed_ms: float, logs: str) -> Outcome:
+        """The handler's /tmp writes never reached the disk: fail the request, discard the
+        environment (its file system is damaged) and say where the space ran out."""
+        image = self._image or ""
+        where = os.path.dirname(os.path.realpath(image)) if image else "?"
+        try:
+            vfs = os.statvfs(where)
+            free = f"{vfs.f_bavail * vfs.f_frsize / _sandbox.MIB:.0f} MB free"
+        except OSError:
+            free = "free space unknown"
+        reason = (
+            f"pytest-lambda: the handler's writes to /tmp were lost ({os.strerror(lost_errno)}):"
+            f" the disk behind this environment's /tmp image ({where}, {free}) is full. "
+            "Not a Lambda behaviour: free space there, lower ephemeral_storage, or point "
+            "TMPDIR at a larger disk"
+        )
+        outcome = Outcome(
+            "host_fault",
+            duration_ms=elapsed_ms,
+            logs=logs,
+            max_memory_mb=self._memory_used_mb(),
+            termination=reason,
+            environment_lost=True,
+        )
+        self.kill()
+        self._zygote.wait(self.pid, timeout=2.0)
+        outcome.logs += self._logs.take_all()
+        if image:
+            # Its file system saw write errors: the next environment starts from a new image.
+            _sandbox.remove_tmp_image(os.path.dirname(image))
         return outcome
 
     def exited(self) -> bool:
@@ -615,6 +678,7 @@ class Environment:
 
     def close(self) -> None:
         """End the environment and release everything it holds."""
+        _LIVE_IMAGES.discard(self)
         self._request_spare()
         if self.alive:
             self.kill()

@@ -540,6 +540,11 @@ class LambdaFunction:
                 f"Response payload size ({outcome.response_size} bytes) exceeded maximum "
                 f"allowed payload size ({_controller.RESPONSE_LIMIT} bytes)."
             )
+        elif outcome.kind == "host_fault":
+            # Our machinery failed under the handler (a full host disk): Lambda's generic
+            # platform error type, with the reason and the fix in the message.
+            error_type = "Runtime.Unknown"
+            message = f"RequestId: {request_id} Error: {outcome.termination}"
         else:
             error_type = "Runtime.ExitError"
             reason = (

@@ -72,12 +72,15 @@ __all__ = [
     "enter_sandbox",
     "group_pids",
     "group_rss_mb",
+    "image_headroom",
     "join",
+    "open_sync_handle",
     "owner_tag",
     "preload",
     "prepare_tmp_image",
     "remove_tmp_image",
     "secret_paths",
+    "sync_fs",
     "tmp_usage_mb",
 ]
 
@@ -1313,6 +1316,36 @@ def group_pids(pgid: int) -> list[int]:
     return sorted(pid for pid, _, _ in _scan_group(pgid))
 
 
+def open_sync_handle(path: str) -> int:
+    """An fd on the file system at ``path`` for :func:`sync_fs`, or -1. Open it before the
+    handler writes: ``syncfs`` reports the write-back errors since the fd was opened."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+
+
+def sync_fs(handle: int) -> int:
+    """``syncfs(2)`` the file system behind ``handle``; return 0, or the errno of a write-back
+    error since the fd was opened (Linux 5.8+: EIO or ENOSPC when the disk behind a sparse
+    /tmp image filled up and the handler's data never reached it)."""
+    if handle < 0:
+        return 0
+    libc = _libc()
+    if int(libc.syncfs(handle)) == 0:
+        return 0
+    return _errno() or errno.EIO
+
+
+def image_headroom(image: str) -> tuple[int, int]:
+    """``(bytes the sparse image at image may still grow by, bytes free for it on its disk)``.
+    The parent asks the runtime to sync /tmp after each request while the second is not
+    comfortably above the first (a full disk under a sparse image loses data silently)."""
+    st = os.stat(image)
+    vfs = os.statvfs(image)
+    return max(0, st.st_size - st.st_blocks * 512), vfs.f_bavail * vfs.f_frsize
+
+
 def tmp_usage_mb(path: str) -> float:
     """Space used by the files under ``path`` (allocated blocks, hard links once), in MB.
 
@@ -1587,7 +1620,7 @@ def preload() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = _libc()
         libc.prctl(PR_CAPBSET_READ, 0, 0, 0, 0)
-        for name in ("unshare", "mount", "capget", "capset"):
+        for name in ("unshare", "mount", "capget", "capset", "syncfs"):
             getattr(libc, name)
         _read_mountinfo()
 

@@ -16,7 +16,12 @@ What each fault gives (decided here; lambda-behavior.md sections 3.4, 3.5 and 5)
 - the result pipe closed early (the runtime lost its Runtime API connection): the request ends
   with the runtime: its exit status (``exit status 1``) if it exits, ``Sandbox.Timedout`` at
   the deadline if it does not (as a runtime that never posts a response does in Lambda);
-- half a frame, then nothing: ``Sandbox.Timedout``.
+- half a frame, then nothing: ``Sandbox.Timedout``;
+- the host disk behind a sparse /tmp image full (the handler's writes "succeed", the data never
+  reaches the disk): ``Runtime.Unknown`` ``RequestId: <id> Error: pytest-lambda: the handler's
+  writes to /tmp were lost (...)`` naming the directory and the fix; while a disk is nearly
+  full the runtime syncs /tmp after each request, which is how the loss is seen. The
+  environment and its image are discarded; the next invocation is a cold start on a new /tmp.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -32,9 +39,16 @@ from pathlib import Path
 import pytest
 
 from pytest_lambda import Invocation, LambdaFunction
-from pytest_lambda.invoke import _controller, _spares
+from pytest_lambda.invoke import _controller, _sandbox, _spares
 
-from .test_leftovers import Snapshot, assert_nothing_left, descendants, private_tmp, snapshot
+from .test_leftovers import (
+    Snapshot,
+    assert_nothing_left,
+    descendants,
+    private_tmp,
+    release_infrastructure,
+    snapshot,
+)
 
 __all__ = ["private_tmp"]  # the fixture, imported for use here
 
@@ -236,3 +250,77 @@ def test_runtime_that_can_no_longer_answer_times_out(nothing_left: Snapshot, mod
         assert_platform_error(inv, "Sandbox.Timedout", "Task timed out after 1.00 seconds")
         assert gone(pid)
         assert assert_healthy(fn, cold=True) != pid
+
+
+# ----------------------------------------------------------------------------------------
+# A full disk under /tmp
+# ----------------------------------------------------------------------------------------
+
+MECH = _sandbox.detect()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[str]:
+    """A 40 MB ext4 disk mounted at a fresh directory, where functions put their storage."""
+    if MECH.tmp_backend != "ext4-loop" or os.geteuid() != 0:
+        pytest.skip("needs root, loop devices and mkfs.ext4 (the /tmp image mechanism)")
+    image, mountpoint = tmp_path / "disk.img", tmp_path / "disk"
+    mountpoint.mkdir()
+    with open(image, "wb") as f:
+        f.truncate(40 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-m", "0", str(image)], check=True)
+    subprocess.run(["mount", "-o", "loop", str(image), str(mountpoint)], check=True)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(mountpoint)
+    try:
+        yield str(mountpoint)
+    finally:
+        tempfile.tempdir = saved
+        _spares.release_spares()
+        subprocess.run(["umount", str(mountpoint)], check=False)
+
+
+def test_full_disk_under_tmp_fails_the_request_instead_of_losing_data(
+    small_disk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every image on the small disk: no spare environments, no spare images (/var/tmp).
+    monkeypatch.setenv("PYTEST_LAMBDA_SPARES", "0")
+    release_infrastructure()
+    monkeypatch.setattr(_sandbox, "_refill", lambda tmp_mb: None)
+    with faults("fill_tmp", timeout=30) as fn:
+        # 10 MB fit: the disk is tight (a 512 MB /tmp on 40 MB), the sync finds nothing lost.
+        small = fn.invoke({"mb": 10})
+        assert small.ok and small.payload == {"written_mb": 10, "size": 10 << 20}
+        assert fn.invoke({"read": True}).payload == {"size": 10 << 20, "intact": True}
+        pid = env_pid(fn)
+        (env,) = fn._idle
+        assert env._image is not None
+        assert os.path.realpath(env._image).startswith(small_disk + os.sep)
+        # 60 MB do not: without the sync this returned success and the data was gone.
+        lost = fn.invoke({"mb": 60})
+        reason = (
+            "pytest-lambda: the handler's writes to /tmp were lost "
+            f"({os.strerror(5)}): the disk behind this environment's /tmp image ("
+        )
+        assert lost.error_message is not None and reason in lost.error_message, lost.payload
+        assert small_disk in lost.error_message and "is full" in lost.error_message
+        assert "free space there, lower ephemeral_storage" in lost.error_message
+        assert_platform_error(lost, "Runtime.Unknown", lost.error_message.split(" Error: ", 1)[1])
+        assert gone(pid)
+        # The next environment starts from a new, empty /tmp that works.
+        again = fn.invoke({"read": True})
+        assert again.cold_start and again.payload == {"error": "No such file or directory"}
+        assert fn.invoke({"mb": 5}).payload == {"written_mb": 5, "size": 5 << 20}
+    # Closed: no image, no directory of ours left on the disk.
+    assert sorted(os.listdir(small_disk)) == ["lost+found"]
+
+
+def test_roomy_disk_costs_no_sync(tmp_path: Path) -> None:
+    if MECH.tmp_backend != "ext4-loop":
+        pytest.skip("needs the /tmp image mechanism")
+    with faults("fill_tmp", ephemeral_storage=512) as fn:
+        assert fn.invoke({"mb": 1}).ok
+        (env,) = fn._idle
+        grow, free = _sandbox.image_headroom(env._image)
+        assert 500 << 20 < grow < 600 << 20
+        assert env._disk_tight() is (free < grow + _controller._DISK_MARGIN)
