@@ -2230,11 +2230,26 @@ _SECRET_FILE_VARIABLES: Final = (
 )
 
 
+_secret_cache: dict[tuple[str, ...], list[str]] = {}
+
+
 def secret_paths(environ: Mapping[str, str] | None = None) -> list[str]:
     """Existing credential and profile paths of the developer (``environ``: the test
-    process's environment), resolved; :func:`enter_sandbox` hides them (``hide=``)."""
+    process's environment), resolved; :func:`enter_sandbox` hides them (``hide=``).
+
+    Looked up once per process for each value of the variables involved (a cold start must
+    not pay ~0.1 ms of stat calls); a credential file created later in the session is hidden
+    only by the environments of a later session."""
     if environ is None:
         environ = os.environ
+    key = tuple(environ.get(v, "") for v in ("HOME", *_SECRET_FILE_VARIABLES))
+    cached = _secret_cache.get(key)
+    if cached is None:
+        cached = _secret_cache[key] = _find_secret_paths(environ)
+    return list(cached)
+
+
+def _find_secret_paths(environ: Mapping[str, str]) -> list[str]:
     homes = [environ.get("HOME", "")]
     with contextlib.suppress(KeyError, ImportError):
         import pwd

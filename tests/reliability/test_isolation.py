@@ -237,6 +237,17 @@ def test_developer_credential_files_are_hidden(run: Run) -> None:
         assert run.needles["credentials-file"] in reads[run.credentials[0]]["found"]
 
 
+def test_the_handler_has_no_capabilities(run: Run) -> None:
+    # As on Lambda, and as root too: none permitted, effective or ambient. The bounding set
+    # is emptied where there is a capability to empty it with (root, or a user namespace);
+    # an unprivileged process without one can gain nothing from it.
+    names = ["CapPrm", "CapEff", "CapAmb"]
+    if run.out["euid"] == 0 or run.out["user_namespace"]:
+        names.append("CapBnd")
+    seen = run.seen["capabilities"]
+    assert {name: seen[name] for name in names} == dict.fromkeys(names, "0000000000000000")
+
+
 def test_cmdline_of_the_test_process_holds_no_secret(run: Run) -> None:
     # /proc/<pid>/cmdline is world-readable; the secrets only ever travel in the environment.
     # (with a PID namespace the test process is not visible at all: ENOENT)
