@@ -562,14 +562,19 @@ class Environment:
         runtime syncs /tmp after the request, so that lost data is noticed (a few µs)."""
         if self._image is None:
             return False
-        grow, free = 0, 0
-        for env in list(_LIVE_IMAGES):
+        try:
+            device = os.stat(self._image).st_dev
+            _, free = _sandbox.image_headroom(self._image)
+        except OSError:
+            return False
+        grow = 0
+        for env in list(_LIVE_IMAGES):  # the images of this process on the same disk
             if env._image is not None:
                 try:
-                    more, free = _sandbox.image_headroom(env._image)
+                    if os.stat(env._image).st_dev == device:
+                        grow += _sandbox.image_headroom(env._image)[0]
                 except OSError:
                     continue
-                grow += more
         return free < grow + _DISK_MARGIN
 
     def invoke(self, request: dict[str, Any], event: bytes, timeout_s: float) -> Outcome:
