@@ -130,6 +130,8 @@ class Run:
             "code_dir": code / "inside.txt",
             "tmp_path": tmp / "outside.txt",
             "repo": REPO / "fixtures" / f"isolation-probe-{self.token}.txt",
+            # The developer's home, outside /tmp wherever the repository is checked out.
+            "home": home / f"isolation-probe-{self.token}.txt",
         }
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -159,6 +161,7 @@ class Run:
                 timeout=120,
             )
         finally:
+            home_written = self.targets["home"].exists()
             shutil.rmtree(self.outside, ignore_errors=True)
         assert done.returncode == 0, done.stderr[-3000:]
         self.out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -171,6 +174,7 @@ class Run:
             self.written[path] = path.exists()
             if path.exists() and REPO in path.parents:
                 path.unlink()
+        self.written[self.targets["home"]] = home_written
 
     @property
     def guaranteed_proc(self) -> bool:
@@ -261,15 +265,20 @@ def test_writes_outside_tmp_never_reach_the_test_files(run: Run) -> None:
         run.written == dict.fromkeys(run.targets.values(), False) or not run.out["read_only_root"]
     ), writes
     if run.out["landlock_writes"]:
-        # Landlock: writes only beneath /tmp, TMPDIR and /dev. The repository is refused;
-        # tmp_path and this test's code directory lie under the host's /tmp (documented).
+        # Landlock: writes only beneath /tmp, TMPDIR and /dev. The home directory is refused,
+        # and so is the repository unless it is checked out under the host's /tmp (as in CI),
+        # like tmp_path and this test's code directory (documented).
         eacces = {"errno": errno.EACCES, "error": "Permission denied"}
-        assert writes[str(run.targets["repo"])] == eacces
-        assert run.written[run.targets["repo"]] is False
+        assert writes[str(run.targets["home"])] == eacces
+        assert run.written[run.targets["home"]] is False
+        if not str(REPO).startswith("/tmp/"):
+            assert writes[str(run.targets["repo"])] == eacces
+            assert run.written[run.targets["repo"]] is False
     if run.out["read_only_root"]:
         erofs = {"errno": errno.EROFS, "error": "Read-only file system"}
         assert writes[str(run.targets["code_dir"])] == erofs
         assert writes[str(run.targets["repo"])] == erofs
+        assert writes[str(run.targets["home"])] == erofs
         # tmp_path lies under the host's /tmp, which the private /tmp hides (ENOENT), or
         # read-only when /tmp is only a private TMPDIR.
         assert writes[str(run.targets["tmp_path"])] in (
