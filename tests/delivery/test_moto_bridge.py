@@ -107,24 +107,13 @@ def test_the_tests_own_plain_boto3_client_reaches_the_same_moto(moto_server: Mot
 
 
 def test_the_developers_credentials_never_reach_the_handler(
-    server: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    server: MotoServer, monkeypatch: pytest.MonkeyPatch, developer_credentials: dict[str, str]
 ) -> None:
-    aws_dir = tmp_path / "aws"
-    aws_dir.mkdir()
-    (aws_dir / "credentials").write_text(
-        "[work]\naws_access_key_id = AKIAREALDEVELOPERKEY\naws_secret_access_key = real\n"
-    )
-    (aws_dir / "config").write_text("[profile work]\nregion = eu-west-3\n")
     developer = {
-        "AWS_PROFILE": "work",
-        "AWS_ACCESS_KEY_ID": "AKIAREALDEVELOPERKEY",
-        "AWS_SECRET_ACCESS_KEY": "real-secret",
-        "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials"),
-        "AWS_CONFIG_FILE": str(aws_dir / "config"),
+        **developer_credentials,
         "AWS_ENDPOINT_URL_STS": "https://sts.eu-west-3.amazonaws.com",
     }
-    for name, value in developer.items():
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", developer["AWS_ENDPOINT_URL_STS"])
     with server.activated():
         with LambdaFunction("aws_identity.handler", code_dir=CODE_DIR, timeout=20) as fn:
             result = fn.invoke({})

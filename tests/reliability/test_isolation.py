@@ -301,24 +301,11 @@ def test_next_invocation_works_and_nothing_is_left(run: Run) -> None:
 
 
 @pytest.fixture
-def developer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    aws = tmp_path / "aws"
-    aws.mkdir()
-    (aws / "credentials").write_text(
-        "[work]\naws_access_key_id = AKIAREALDEVELOPERKEY\naws_secret_access_key = real\n"
-    )
-    (aws / "config").write_text("[profile work]\nregion = eu-west-3\n")
-    values = {
-        "AWS_PROFILE": "work",
-        "AWS_ACCESS_KEY_ID": "AKIAREALDEVELOPERKEY",
-        "AWS_SECRET_ACCESS_KEY": "real-secret",
-        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
-        "AWS_CONFIG_FILE": str(aws / "config"),
-        "SOME_TEST_SETTING": "only-for-the-test-process",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
+def developer(
+    developer_credentials: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    monkeypatch.setenv("SOME_TEST_SETTING", "only-for-the-test-process")
+    return {**developer_credentials, "SOME_TEST_SETTING": "only-for-the-test-process"}
 
 
 def test_sdk_without_the_bridge_finds_only_fake_credentials(developer: dict[str, str]) -> None:
