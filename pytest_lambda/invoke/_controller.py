@@ -563,19 +563,21 @@ class Environment:
         if self._image is None:
             return False
         try:
-            device = os.stat(self._image).st_dev
-            _, free = _sandbox.image_headroom(self._image)
+            mine = os.stat(self._image)
+            vfs = os.statvfs(self._image)
         except OSError:
             return False
         grow = 0
         for env in list(_LIVE_IMAGES):  # the images of this process on the same disk
-            if env._image is not None:
-                try:
-                    if os.stat(env._image).st_dev == device:
-                        grow += _sandbox.image_headroom(env._image)[0]
-                except OSError:
-                    continue
-        return free < grow + _DISK_MARGIN
+            if env._image is None:
+                continue
+            try:
+                st = mine if env is self else os.stat(env._image)
+            except OSError:
+                continue
+            if st.st_dev == mine.st_dev:
+                grow += _sandbox.image_growth(st)
+        return vfs.f_bavail * vfs.f_frsize < grow + _DISK_MARGIN
 
     def invoke(self, request: dict[str, Any], event: bytes, timeout_s: float) -> Outcome:
         started = _clock.monotonic()

@@ -72,6 +72,7 @@ __all__ = [
     "enter_sandbox",
     "group_pids",
     "group_rss_mb",
+    "image_growth",
     "image_headroom",
     "join",
     "open_sync_handle",
@@ -1337,13 +1338,17 @@ def sync_fs(handle: int) -> int:
     return _errno() or errno.EIO
 
 
+def image_growth(st: os.stat_result) -> int:
+    """Bytes a sparse image (``os.stat`` of it) may still take on its disk."""
+    return max(0, st.st_size - st.st_blocks * 512)
+
+
 def image_headroom(image: str) -> tuple[int, int]:
     """``(bytes the sparse image at image may still grow by, bytes free for it on its disk)``.
     The parent asks the runtime to sync /tmp after each request while the second is not
     comfortably above the first (a full disk under a sparse image loses data silently)."""
-    st = os.stat(image)
     vfs = os.statvfs(image)
-    return max(0, st.st_size - st.st_blocks * 512), vfs.f_bavail * vfs.f_frsize
+    return image_growth(os.stat(image)), vfs.f_bavail * vfs.f_frsize
 
 
 def tmp_usage_mb(path: str) -> float:
@@ -2147,7 +2152,6 @@ def _landlock(
     import ctypes
 
     abi = mechanisms.landlock
-    fs = 0
     writes = 0
     if mechanisms.landlock_writes:
         writes = _FS_WRITES_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
